@@ -1,0 +1,4 @@
+"""Escritório Municipal de Dados (EMD): imports the flows of each of its projects."""
+
+from pipelines.rj_escritorio.flows import *  # noqa: F401,F403
+from pipelines.rj_escritorio.geolocator.flows import *  # noqa: F401,F403

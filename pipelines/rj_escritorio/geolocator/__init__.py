@@ -1,0 +1,1 @@
+"""Geolocator: the 1746 service calls placed in their bairros."""

@@ -1,0 +1,1 @@
+"""Tasks of the geolocator project."""

@@ -1,0 +1,1 @@
+"""Helper functions of the geolocator project."""

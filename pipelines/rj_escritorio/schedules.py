@@ -1,0 +1,1 @@
+"""Schedules of rj_escritorio shared by several projects (none yet)."""

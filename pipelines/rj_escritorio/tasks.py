@@ -1,0 +1,1 @@
+"""Tasks of rj_escritorio shared by several projects (none yet)."""

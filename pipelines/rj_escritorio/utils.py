@@ -1,0 +1,1 @@
+"""Helper functions of rj_escritorio shared by several projects (none yet)."""

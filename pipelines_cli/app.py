@@ -1,0 +1,39 @@
+"""The `pipelines` command: one Typer app, one module per group of commands.
+
+Expected failures raise `CliError`: one red line on stderr and exit status 1;
+`pipelines --debug ...` shows the traceback as well.
+"""
+
+import logging
+
+import click
+import typer
+
+from pipelines_cli import flows_commands
+
+app = typer.Typer(
+    name="pipelines",
+    help="Scaffold, list, run, check, schedule and register the office's flows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # plain click error output: one "Error: ..." line on stderr, not a rich panel
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def configure(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """Options common to every command."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    click.get_current_context().obj = {"debug": debug}
+
+
+flows_commands.register(app)
+
+
+def main() -> None:
+    """Entry point of the `pipelines` console script."""
+    app()

@@ -1,0 +1,79 @@
+"""`pipelines list` and `pipelines run`: see every flow, run one on this machine."""
+
+import pendulum
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines_cli.errors import CliError
+from pipelines_cli.local_run import find_flow, parse_parameters, run_flow_locally
+from pipelines_cli.registry import load_registry
+
+console = Console(highlight=False)
+
+
+def list_flows() -> None:
+    """List every flow: name, module, owners, labels and next scheduled run."""
+    registry = load_registry()
+    table = Table(title=f"{len(registry.flows)} flows", show_lines=False)
+    for column in ("name", "module", "owners", "labels", "next run (America/Sao_Paulo)"):
+        table.add_column(column, overflow="fold")
+    for entry in registry.flows:
+        table.add_row(
+            entry.name,
+            entry.module,
+            ", ".join(entry.code_owners),
+            ", ".join(sorted(_labels(entry))),
+            _next_run(entry),
+        )
+    console.print(table)
+
+
+def run(
+    flow_name: str = typer.Argument(..., help="The flow's exact name (see 'pipelines list')."),
+    parameter: list[str] = typer.Option(
+        [], "--parameter", "-p", help="A parameter as key=value; repeat for more."
+    ),
+) -> None:
+    """Run a flow now on this machine; exit status 0 only if the run succeeded."""
+    registry = load_registry()
+    entry = find_flow(registry.by_name(), flow_name)
+    parameters = parse_parameters(entry, parameter)
+    result = run_flow_locally(entry, parameters)
+
+    if result.reports:
+        table = Table(title="Where the data landed")
+        for column in ("step", "table", "rows", "location", "details"):
+            table.add_column(column, overflow="fold")
+        for report in result.reports:
+            rows = f"{report.rows:,}" if report.rows is not None else "-"
+            details = ", ".join(f"{key}={value}" for key, value in report.details.items())
+            table.add_row(report.step, report.table, rows, report.location, details)
+        console.print(table)
+    if not result.is_successful:
+        raise CliError(f"Flow run of {entry.name!r} ended {result.state!r}.")
+    console.print(f"[green]Flow run of {entry.name!r} succeeded.[/green]")
+
+
+def register(app: typer.Typer) -> None:
+    """Adds these commands to the app."""
+    app.command("list")(list_flows)
+    app.command("run")(run)
+
+
+def _labels(entry) -> set[str]:
+    labels = set(getattr(entry.flow.run_config, "labels", None) or [])
+    schedule = entry.flow.schedule
+    for clock in getattr(schedule, "clocks", None) or []:
+        labels.update(clock.labels or [])
+    return labels
+
+
+def _next_run(entry) -> str:
+    schedule = entry.flow.schedule
+    if schedule is None:
+        return "-"
+    upcoming = schedule.next(1)
+    if not upcoming:
+        return "-"
+    return pendulum.instance(upcoming[0]).in_tz("America/Sao_Paulo").format("YYYY-MM-DD HH:mm")

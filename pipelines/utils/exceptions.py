@@ -19,3 +19,11 @@ class MissingOwnersError(PipelinesError, ValueError):
 
 class InvalidParameterError(PipelinesError, ValueError):
     """A flow or task parameter has a value outside what it accepts."""
+
+
+class PartitionValueError(PipelinesError, ValueError):
+    """Rows cannot be placed in a partition: the date is missing or unreadable."""
+
+
+class DatalakeWriteError(PipelinesError, RuntimeError):
+    """Data could not be written to the datalake; what was there is untouched."""

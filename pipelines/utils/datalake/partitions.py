@@ -1,0 +1,102 @@
+"""Partition columns derived from a date column: ano_particao, mes_particao, data_particao.
+
+A row whose date is NULL or cannot be parsed is never written under a `nan`, `NaT`
+or `None` folder: `add_partition_columns` refuses the data with an error that names
+the column, how many rows and the first offending values.
+"""
+
+from typing import TYPE_CHECKING
+
+from pipelines.constants import constants
+from pipelines.utils.exceptions import PartitionValueError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+PARTITION_COLUMNS: tuple[str, ...] = constants.PARTITION_COLUMNS.value
+# Time zone in which the date of a zone-aware timestamp is taken.
+PARTITION_TIMEZONE = constants.DEFAULT_TIMEZONE.value
+
+
+def add_partition_columns(
+    table: "pa.Table", date_column: str, date_format: str | None = None
+) -> "pa.Table":
+    """Adds `ano_particao`, `mes_particao` and `data_particao` from a date column.
+
+    Args:
+        table: the data; it keeps all its columns.
+        date_column: a date, timestamp or text column of `table`.
+        date_format: `strptime` format for a text column (e.g. `"%d/%m/%Y"`); text
+            columns without it are read as ISO 8601 (`YYYY-MM-DD[ HH:MM:SS]`).
+
+    Returns:
+        The table with the three partition columns appended (int32, int32, string).
+
+    Raises:
+        PartitionValueError: the column is missing, or some rows have no date.
+    """
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+
+    if date_column not in table.column_names:
+        raise PartitionValueError(
+            f"Partition column {date_column!r} is not in the data; its columns are "
+            f"{table.column_names!r}. Pass one of them as the partition column."
+        )
+    dates = _to_date32(table.column(date_column), date_column, date_format)
+    invalid = pc.is_null(dates)
+    missing = pc.sum(invalid).as_py() or 0
+    if missing:
+        original = table.column(date_column)
+        positions = pc.indices_nonzero(invalid).to_pylist()[:5]
+        examples = [original[i].as_py() for i in positions]
+        raise PartitionValueError(
+            f"Partition column {date_column!r} has {missing} row(s) with no valid date "
+            f"(first rows {positions!r}, values {examples!r}); a partition folder "
+            "cannot be named after a missing date. Filter those rows out in the "
+            "query, fill them, or choose another partition column"
+            + ("" if date_format else ", or pass partition_date_format")
+            + "."
+        )
+    return (
+        table.append_column("ano_particao", pc.cast(pc.year(dates), pa.int32()))
+        .append_column("mes_particao", pc.cast(pc.month(dates), pa.int32()))
+        .append_column("data_particao", pc.strftime(dates, format="%Y-%m-%d"))
+    )
+
+
+def _to_date32(column: "pa.ChunkedArray", name: str, date_format: str | None):
+    """Dates of a column, NULL where the value is missing or cannot be parsed."""
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+
+    kind = column.type
+    if pa.types.is_date(kind):
+        return pc.cast(column, pa.date32())
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            column = pc.local_timestamp(
+                pc.cast(column, pa.timestamp(kind.unit, PARTITION_TIMEZONE))
+            )
+        return pc.cast(column, pa.date32())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = pc.utf8_trim_whitespace(column)
+        if date_format:
+            parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+        else:
+            parsed = _parse_iso(text)
+        return pc.cast(parsed, pa.date32())
+    raise PartitionValueError(
+        f"Partition column {name!r} has type {kind}; expected a date, a timestamp or "
+        "text holding dates. Choose a date column as the partition column."
+    )
+
+
+def _parse_iso(text: "pa.ChunkedArray"):
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+
+    first_ten = pc.utf8_slice_codeunits(text, 0, 10)
+    return pc.strptime(first_ten, format="%Y-%m-%d", unit="s", error_is_null=True).cast(
+        pa.timestamp("s")
+    )

@@ -80,8 +80,9 @@ class FlowRegistry:
             raise FlowRegistryError(self.problems)
 
 
-def list_orgaos(root: Path = PACKAGE_ROOT) -> list[str]:
-    """Names of the orgao packages under `pipelines/`, sorted."""
+def list_orgaos(package: str = "pipelines") -> list[str]:
+    """Names of the orgao packages of `package`, sorted."""
+    root = Path(importlib.import_module(package).__file__).parent
     return sorted(
         info.name
         for info in pkgutil.iter_modules([str(root)])
@@ -89,12 +90,13 @@ def list_orgaos(root: Path = PACKAGE_ROOT) -> list[str]:
     )
 
 
-def discover_flows(strict: bool = True) -> FlowRegistry:
+def discover_flows(strict: bool = True, package: str = "pipelines") -> FlowRegistry:
     """Imports every orgao and lists its flows.
 
     Args:
         strict: raise at once if the set of flows has problems; with False they are
             returned in `FlowRegistry.problems` (for `pipelines check`).
+        package: the top package holding the orgaos; another one only in tests.
 
     Returns:
         The registry: flows sorted by name, and problems found.
@@ -105,8 +107,8 @@ def discover_flows(strict: bool = True) -> FlowRegistry:
     """
     flows: list[RegisteredFlow] = []
     problems: list[RegistryProblem] = []
-    for orgao in list_orgaos():
-        orgao_package = importlib.import_module(f"pipelines.{orgao}")
+    for orgao in list_orgaos(package):
+        orgao_package = importlib.import_module(f"{package}.{orgao}")
         reachable = {id(value) for value in vars(orgao_package).values()}
         for module in _flow_modules(orgao_package):
             for attribute, flow in _flows_defined_in(module):
@@ -134,8 +136,8 @@ def _flow_modules(orgao_package: ModuleType) -> list[ModuleType]:
     orgao_dir = Path(orgao_package.__file__).parent
     modules = []
     for path in sorted(orgao_dir.rglob("flows.py")):
-        parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
-        modules.append(importlib.import_module(".".join(parts)))
+        parts = path.relative_to(orgao_dir).with_suffix("").parts
+        modules.append(importlib.import_module(".".join((orgao_package.__name__, *parts))))
     return modules
 
 
@@ -152,9 +154,9 @@ def _flows_defined_in(module: ModuleType) -> list[tuple[str, PrefectFlow]]:
 
 
 def _is_flows_module(module_name: str) -> bool:
-    return module_name.startswith("pipelines.") and module_name.endswith(".flows") and (
-        module_name.split(".")[1] not in NON_ORGAO_PACKAGES
-    )
+    """Whether a module is the `flows.py` of an orgao or project (not a template)."""
+    parts = module_name.split(".")
+    return len(parts) >= 3 and parts[-1] == "flows" and parts[1] not in NON_ORGAO_PACKAGES
 
 
 def _duplicate_names(flows: list[RegisteredFlow]) -> list[RegistryProblem]:

@@ -27,13 +27,12 @@ def configure(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
 ) -> None:
     """Options common to every command."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    cli_logger = logging.getLogger("pipelines_cli")
+    cli_logger.addHandler(handler)
+    cli_logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     click.get_current_context().obj = {"debug": debug}
 
 
 flows_commands.register(app)
-
-
-def main() -> None:
-    """Entry point of the `pipelines` console script."""
-    app()

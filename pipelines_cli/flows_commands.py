@@ -1,10 +1,14 @@
 """`pipelines list` and `pipelines run`: see every flow, run one on this machine."""
 
+from pathlib import Path
+
 import pendulum
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.flows import RegisteredFlow
+from pipelines.utils.reports import DataReport
 from pipelines_cli.errors import CliError
 from pipelines_cli.local_run import find_flow, parse_parameters, run_flow_locally
 from pipelines_cli.registry import load_registry
@@ -42,14 +46,9 @@ def run(
     result = run_flow_locally(entry, parameters)
 
     if result.reports:
-        table = Table(title="Where the data landed")
-        for column in ("step", "table", "rows", "location", "details"):
-            table.add_column(column, overflow="fold")
+        console.print("\n[bold]Where the data landed[/bold]")
         for report in result.reports:
-            rows = f"{report.rows:,}" if report.rows is not None else "-"
-            details = ", ".join(f"{key}={value}" for key, value in report.details.items())
-            table.add_row(report.step, report.table, rows, report.location, details)
-        console.print(table)
+            console.print(_describe_report(report), soft_wrap=True)
     if not result.is_successful:
         raise CliError(f"Flow run of {entry.name!r} ended {result.state!r}.")
     console.print(f"[green]Flow run of {entry.name!r} succeeded.[/green]")
@@ -61,7 +60,23 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
 
 
-def _labels(entry) -> set[str]:
+def _describe_report(report: DataReport) -> str:
+    rows = f"{report.rows:,} rows" if report.rows is not None else "? rows"
+    details = ", ".join(f"{key}={value}" for key, value in report.details.items())
+    return (
+        f"  {report.step:<16} {report.table}: [bold]{rows}[/bold]\n"
+        f"  {'':<16} {_relative(report.location)}" + (f" ({details})" if details else "")
+    )
+
+
+def _relative(location: str) -> str:
+    try:
+        return str(Path(location).relative_to(Path.cwd()))
+    except ValueError:
+        return location
+
+
+def _labels(entry: RegisteredFlow) -> set[str]:
     labels = set(getattr(entry.flow.run_config, "labels", None) or [])
     schedule = entry.flow.schedule
     for clock in getattr(schedule, "clocks", None) or []:
@@ -69,7 +84,7 @@ def _labels(entry) -> set[str]:
     return labels
 
 
-def _next_run(entry) -> str:
+def _next_run(entry: RegisteredFlow) -> str:
     schedule = entry.flow.schedule
     if schedule is None:
         return "-"

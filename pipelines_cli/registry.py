@@ -18,16 +18,17 @@ def load_registry(strict: bool = True):
             discover_flows,
         )
     except Exception as exc:  # any error in user code while importing the flows
-        raise CliError(_describe_import_error(exc)) from exc
+        raise CliError(describe_import_error(exc)) from exc
     try:
         return discover_flows(strict=strict)
     except FlowRegistryError as exc:
         raise CliError(str(exc)) from exc
     except Exception as exc:
-        raise CliError(_describe_import_error(exc)) from exc
+        raise CliError(describe_import_error(exc)) from exc
 
 
-def _describe_import_error(exc: BaseException) -> str:
+def describe_import_error(exc: BaseException) -> str:
+    """One line for an error raised while importing user code: file, line, error."""
     if isinstance(exc, SyntaxError):
         return f"{exc.filename}:{exc.lineno}: {type(exc).__name__}: {exc.msg}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/pipelines/" in f.filename]

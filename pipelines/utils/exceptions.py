@@ -27,3 +27,59 @@ class PartitionValueError(PipelinesError, ValueError):
 
 class DatalakeWriteError(PipelinesError, RuntimeError):
     """Data could not be written to the datalake; what was there is untouched."""
+
+
+class DownloadError(PipelinesError, RuntimeError):
+    """A file could not be fetched whole from its URL or path."""
+
+
+class FileFormatError(PipelinesError, ValueError):
+    """A file cannot be read as the delimited text it is said to be."""
+
+
+class MaterializationError(PipelinesError, RuntimeError):
+    """dbt failed to build the tables asked for."""
+
+
+class VaultSecretError(PipelinesError):
+    """A secret could not be read from Vault; the message names the secret path."""
+
+
+class VaultConfigurationError(VaultSecretError, RuntimeError):
+    """The Vault settings (`VAULT_ADDRESS`, `VAULT_TOKEN`, ...) are unset or invalid."""
+
+
+class VaultUnreachableError(VaultSecretError, ConnectionError):
+    """Vault did not answer (refused, reset or timed out), even after retries."""
+
+
+class VaultServerError(VaultSecretError, RuntimeError):
+    """Vault answered with a server error (5xx, sealed), even after retries."""
+
+
+class VaultTokenError(VaultSecretError, PermissionError):
+    """Vault refused the token itself: it is wrong, expired or revoked (403)."""
+
+
+class VaultPermissionDeniedError(VaultSecretError, PermissionError):
+    """The token is valid but its policies do not allow reading the path (403)."""
+
+
+class VaultMountNotFoundError(VaultSecretError, LookupError):
+    """No secrets engine is mounted at the configured mount point."""
+
+
+class VaultKVVersionError(VaultSecretError, ValueError):
+    """The mount is a KV engine of another version than the one configured."""
+
+
+class SecretNotFoundError(VaultSecretError, LookupError):
+    """No secret exists at the path (or its latest version was deleted)."""
+
+
+class SecretKeyNotFoundError(VaultSecretError, LookupError):
+    """The secret exists but has no such key."""
+
+
+class NotificationNotSentError(PipelinesError, RuntimeError):
+    """A failure notification could not be delivered to the chat webhook."""

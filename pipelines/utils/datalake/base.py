@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from pipelines.utils.datalake.partitions import PARTITION_COLUMNS, add_partition_columns
 from pipelines.utils.exceptions import InvalidParameterError
@@ -183,6 +183,25 @@ class Datalake(ABC):
     @abstractmethod
     def count_staging_rows(self, dataset_id: str, table_id: str) -> int:
         """How many rows `<dataset_id>_staging.<table_id>` holds now."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Runs a read-only SQL query on the warehouse; rows as dicts."""
+
+    @abstractmethod
+    def materialized_table(
+        self, dataset_id: str, table_id: str, materialization_mode: str
+    ) -> str:
+        """The name to query a table dbt materialized in `dev` or `prod` mode."""
+
+    @property
+    @abstractmethod
+    def warehouse_location(self) -> str:
+        """Where the warehouse is (a file, or a cloud project), for reports."""
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Environment variables the dbt profile of this backend reads."""
+        return {}
 
 
 def validate_identifier(parameter: str, value: str) -> None:

@@ -17,6 +17,7 @@ import shutil
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipelines.utils.datalake.base import Datalake, StagedData
 from pipelines.utils.datalake.partitions import PARTITION_COLUMNS
@@ -124,6 +125,29 @@ class LocalDatalake(Datalake):
 
         folder = self.table_dir(dataset_id, table_id)
         return sum(pq.ParquetFile(path).metadata.num_rows for path in folder.rglob("*.parquet"))
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        import duckdb  # pylint: disable=import-outside-toplevel
+
+        # NOTE: same configuration as dbt-duckdb, whose connection may still be open
+        # in this process; DuckDB refuses a second one with other settings.
+        with duckdb.connect(str(self.warehouse_path)) as connection:
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def materialized_table(
+        self, dataset_id: str, table_id: str, materialization_mode: str
+    ) -> str:
+        suffix = "_dev" if materialization_mode == "dev" else ""
+        return f"{dataset_id}{suffix}.{table_id}"
+
+    @property
+    def warehouse_location(self) -> str:
+        return str(self.warehouse_path)
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"PIPELINES_DUCKDB_PATH": str(self.warehouse_path)}
 
     def _swap(self, new: Path, target: Path) -> None:
         """Puts `new` where `target` is, keeping `target` recoverable until done."""

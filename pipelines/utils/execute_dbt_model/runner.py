@@ -1,0 +1,125 @@
+"""Running dbt in-process on the project in `queries/` and reading back what it built."""
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from pipelines.utils.exceptions import InvalidParameterError, MaterializationError
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_DIR_ENV_VAR = "PIPELINES_DBT_PROJECT_DIR"
+MATERIALIZATION_MODES = ("dev", "prod")
+DBT_COMMANDS = ("build", "run")
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project: `PIPELINES_DBT_PROJECT_DIR`, else `queries/` in the repository."""
+    return Path(os.environ.get(PROJECT_DIR_ENV_VAR, REPOSITORY_ROOT / "queries")).resolve()
+
+
+def default_selector(dataset_id: str, table_id: str) -> str:
+    """Selects a model and everything upstream of it."""
+    return f"+path:models/{dataset_id}/{table_id}.sql"
+
+
+def run_dbt(
+    selector: str,
+    *,
+    backend: str,
+    materialization_mode: str,
+    command: str = "build",
+    environment: dict[str, str] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[str]:
+    """Runs `dbt <command> --select <selector>` in this process.
+
+    Args:
+        selector: dbt node selection.
+        backend: the datalake backend (`local`, `bigquery`); with the mode it names
+            the profile target, e.g. `local-dev`.
+        materialization_mode: `dev` or `prod`.
+        command: `build` or `run`.
+        environment: variables the profile reads (e.g. `PIPELINES_DUCKDB_PATH`).
+        log: receives dbt's informative log lines.
+
+    Returns:
+        `schema.name` of every model and seed built.
+
+    Raises:
+        InvalidParameterError: unknown mode or command.
+        MaterializationError: dbt failed; the message names the failing nodes.
+    """
+    if materialization_mode not in MATERIALIZATION_MODES:
+        raise InvalidParameterError(
+            f"materialization_mode={materialization_mode!r} is not supported; expected "
+            f"one of {MATERIALIZATION_MODES!r}."
+        )
+    if command not in DBT_COMMANDS:
+        raise InvalidParameterError(
+            f"dbt_command={command!r} is not supported; expected one of {DBT_COMMANDS!r}."
+        )
+    from dbt.cli.main import dbtRunner  # pylint: disable=import-outside-toplevel
+
+    project = dbt_project_dir()
+    scratch = Path(tempfile.mkdtemp(prefix="dbt-"))
+    args = [
+        command,
+        "--select", selector,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target", f"{backend}-{materialization_mode}",
+        "--target-path", str(scratch / "target"),
+        "--log-path", str(scratch / "logs"),
+        "--no-send-anonymous-usage-stats",
+        "--no-partial-parse",
+        "--quiet",
+        "--no-use-colors",
+    ]  # fmt: skip
+    callbacks = [_forward_logs(log)] if log else []
+    previous = {key: os.environ.get(key) for key in (environment or {})}
+    os.environ.update(environment or {})
+    # NOTE: dbt adds handlers to the root logger; without this every Prefect log
+    # line would be printed twice for the rest of the process.
+    root_handlers = list(logging.getLogger().handlers)
+    try:
+        result = dbtRunner(callbacks=callbacks).invoke(args)
+    finally:
+        logging.getLogger().handlers[:] = root_handlers
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if result.exception is not None:
+        raise MaterializationError(
+            f"dbt {command} --select {selector!r} could not run: {result.exception}"
+        ) from result.exception
+    nodes = list(getattr(result.result, "results", None) or [])
+    failed = [node for node in nodes if str(node.status) in ("error", "fail")]
+    if failed or not result.success:
+        details = "; ".join(f"{node.node.unique_id}: {node.message}" for node in failed)
+        raise MaterializationError(
+            f"dbt {command} --select {selector!r} (target {backend}-{materialization_mode}) "
+            f"failed: {details or 'see the dbt log lines above'}."
+        )
+    if not nodes:
+        raise MaterializationError(
+            f"dbt selector {selector!r} matched no model in {project}; check dataset_id "
+            "and table_id, or pass dbt_select."
+        )
+    return [
+        f"{node.node.schema}.{node.node.alias or node.node.name}"
+        for node in nodes
+        if node.node.resource_type in ("model", "seed")
+    ]
+
+
+def _forward_logs(log: Callable[[str], None]) -> Callable[[object], None]:
+    def forward(event: object) -> None:
+        info = getattr(event, "info", None)
+        if info is not None and info.level in ("info", "warn", "error") and info.msg:
+            log(str(info.msg))
+
+    return forward

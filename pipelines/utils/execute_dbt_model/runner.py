@@ -60,6 +60,9 @@ def run_dbt(
         raise InvalidParameterError(
             f"dbt_command={command!r} is not supported; expected one of {DBT_COMMANDS!r}."
         )
+    # NOTE: importing and running dbt add handlers to the root logger; without
+    # restoring them every Prefect log line is printed twice from then on.
+    root_handlers = list(logging.getLogger().handlers)
     from dbt.cli.main import dbtRunner  # pylint: disable=import-outside-toplevel
 
     project = dbt_project_dir()
@@ -80,9 +83,6 @@ def run_dbt(
     callbacks = [_forward_logs(log)] if log else []
     previous = {key: os.environ.get(key) for key in (environment or {})}
     os.environ.update(environment or {})
-    # NOTE: dbt adds handlers to the root logger; without this every Prefect log
-    # line would be printed twice for the rest of the process.
-    root_handlers = list(logging.getLogger().handlers)
     try:
         result = dbtRunner(callbacks=callbacks).invoke(args)
     finally:

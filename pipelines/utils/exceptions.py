@@ -83,3 +83,31 @@ class SecretKeyNotFoundError(VaultSecretError, LookupError):
 
 class NotificationNotSentError(PipelinesError, RuntimeError):
     """A failure notification could not be delivered to the chat webhook."""
+
+
+class UnknownDatabaseTypeError(InvalidParameterError):
+    """A dump names a `db_type` that no reader supports."""
+
+
+class DatabaseConnectionError(PipelinesError, ConnectionError):
+    """A database could not be reached or used; the message names host and database."""
+
+
+class DatabaseUnreachableError(DatabaseConnectionError):
+    """No answer from the database server: host unknown, port closed or timeout."""
+
+
+class DatabaseLoginError(DatabaseConnectionError, PermissionError):
+    """The server refused the login: wrong user or password, or no such database."""
+
+
+class DatabaseConnectionLostError(DatabaseConnectionError):
+    """The connection dropped while a dump was reading, even after retries."""
+
+
+class DatabaseQueryError(PipelinesError, ValueError):
+    """The database refused or failed the dump's query."""
+
+
+class UnsupportedColumnTypeError(PipelinesError, TypeError):
+    """A column's database type has no faithful Arrow/Parquet counterpart."""

@@ -10,6 +10,7 @@ import click
 import typer
 
 from pipelines_cli import flows_commands
+from pipelines_cli import vault_commands
 
 app = typer.Typer(
     name="pipelines",
@@ -36,3 +37,4 @@ def configure(
 
 
 flows_commands.register(app)
+vault_commands.register(app)

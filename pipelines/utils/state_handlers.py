@@ -1,16 +1,29 @@
 """State handlers attached to every flow by the office's `Flow`.
 
-`notify_code_owners_on_failure` is the hook where a failed flow run tells its owners.
+`notify_code_owners_on_failure` is the hook where a failed flow run tells its owners
+on the office's chat (see `pipelines.utils.notifications`).
 """
 
+import logging
 from typing import Any
 
 import prefect
 from prefect.engine.state import State
 
+from pipelines.utils.exceptions import (
+    NotificationNotSentError,
+    VaultConfigurationError,
+    VaultSecretError,
+)
+
 
 def notify_code_owners_on_failure(flow: Any, old_state: State, new_state: State) -> State:
     """Tells a flow's code owners that a run failed; never changes the state.
+
+    On a failed state, posts the flow, the failed task and its message, the run's
+    link and a mention of each owner to the chat webhook kept in Vault. Whatever goes
+    wrong while notifying (Vault, the webhook, the owners registry) is logged and
+    swallowed, so the run keeps its original failure.
 
     Args:
         flow: the flow whose state changes.
@@ -20,11 +33,34 @@ def notify_code_owners_on_failure(flow: Any, old_state: State, new_state: State)
     Returns:
         `new_state`, always: a problem while notifying is logged, never raised.
     """
-    if new_state.is_failed():
-        owners = getattr(flow, "code_owners", [])
-        logger = prefect.context.get("logger")
-        if logger is not None:
-            logger.error(
-                "Flow %r failed; code owners %r: %s", flow.name, owners, new_state.message
-            )
+    if not new_state.is_failed():
+        return new_state
+
+    logger = _logger()
+    flow_name = getattr(flow, "name", repr(flow))
+    try:
+        # imported here: requests and hvac load only when a run has failed
+        from pipelines.utils.notifications import (  # pylint: disable=import-outside-toplevel
+            notify_flow_failure,
+        )
+
+        notify_flow_failure(flow, new_state)
+    except VaultConfigurationError as exc:
+        logger.warning("Failure notification for flow %r not sent: %s", flow_name, exc)
+    except (VaultSecretError, NotificationNotSentError) as exc:
+        logger.error("Failure notification for flow %r not sent: %s", flow_name, exc)
+    except Exception:  # pylint: disable=broad-except  # a notification never fails a run
+        logger.error(
+            "Failure notification for flow %r not sent: unexpected error; the run keeps "
+            "its original failure.",
+            flow_name,
+            exc_info=True,
+        )
     return new_state
+
+
+def _logger() -> logging.Logger:
+    """Prefect's context logger inside a flow run (lines reach the UI), else ours."""
+    if prefect.context.get("flow_run_id"):
+        return prefect.context.get("logger") or logging.getLogger(__name__)
+    return logging.getLogger(__name__)

@@ -115,7 +115,7 @@ class VaultSettings:
             address=address.rstrip("/"),
             token=token,
             mount_point=mount_point or DEFAULT_MOUNT_POINT,
-            kv_version=_read_kv_version(environ),
+            kv_version=kv_version_from_env(environ),
             timeout_seconds=_read_number(environ, TIMEOUT_ENV_VAR, DEFAULT_TIMEOUT_SECONDS),
             max_attempts=int(_read_number(environ, MAX_ATTEMPTS_ENV_VAR, DEFAULT_MAX_ATTEMPTS)),
         )
@@ -523,7 +523,13 @@ def _normalize_path(secret_path: str) -> str:
     return path
 
 
-def _read_kv_version(environ: Mapping[str, str]) -> int:
+def kv_version_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """The KV version from `VAULT_KV_VERSION` (`1`, `2`, `v1`, `v2`), 2 when unset.
+
+    Raises:
+        VaultConfigurationError: the variable holds anything else.
+    """
+    environ = os.environ if environ is None else environ
     raw = environ.get(KV_VERSION_ENV_VAR, "").strip().lower().removeprefix("v")
     if not raw:
         return DEFAULT_KV_VERSION
@@ -569,5 +575,6 @@ __all__ = [
     "get_vault_client",
     "get_vault_secret",
     "get_vault_secret_value",
+    "kv_version_from_env",
     "pick_secret_key",
 ]

@@ -142,21 +142,18 @@ def _flow_modules(orgao_package: ModuleType) -> list[ModuleType]:
 
 
 def _flows_defined_in(module: ModuleType) -> list[tuple[str, PrefectFlow]]:
-    """Flows that a module defines, leaving out those it imports from elsewhere."""
+    """Flows a module defines or copies, leaving out those it imports as they are."""
     found = []
     for attribute, value in vars(module).items():
         if not isinstance(value, PrefectFlow):
             continue
-        defined_in = getattr(value, "defined_in", module.__name__)
-        if defined_in == module.__name__ or not _is_flows_module(defined_in):
+        origin = sys.modules.get(getattr(value, "defined_in", None) or module.__name__)
+        is_imported = origin is not module and any(
+            item is value for item in vars(origin or module).values()
+        )
+        if not is_imported:
             found.append((attribute, value))
     return found
-
-
-def _is_flows_module(module_name: str) -> bool:
-    """Whether a module is the `flows.py` of an orgao or project (not a template)."""
-    parts = module_name.split(".")
-    return len(parts) >= 3 and parts[-1] == "flows" and parts[1] not in NON_ORGAO_PACKAGES
 
 
 def _duplicate_names(flows: list[RegisteredFlow]) -> list[RegistryProblem]:

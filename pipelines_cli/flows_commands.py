@@ -13,7 +13,10 @@ from pipelines_cli.errors import CliError
 from pipelines_cli.local_run import find_flow, parse_parameters, run_flow_locally
 from pipelines_cli.registry import load_registry
 
-console = Console(highlight=False)
+
+def _console() -> Console:
+    """stdout console, made per command so that COLUMNS set by a caller applies."""
+    return Console(highlight=False)
 
 
 def list_flows() -> None:
@@ -30,7 +33,7 @@ def list_flows() -> None:
             ", ".join(sorted(_labels(entry))),
             _next_run(entry),
         )
-    console.print(table)
+    _console().print(table)
 
 
 def run(
@@ -45,6 +48,7 @@ def run(
     parameters = parse_parameters(entry, parameter)
     result = run_flow_locally(entry, parameters)
 
+    console = _console()
     if result.reports:
         console.print("\n[bold]Where the data landed[/bold]")
         for report in result.reports:

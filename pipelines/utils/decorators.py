@@ -45,6 +45,18 @@ class Flow(PrefectFlow):
             handlers.insert(0, notify_code_owners_on_failure)
         super().__init__(name, *args, state_handlers=handlers, **kwargs)
 
+    def reference_tasks(self) -> set:
+        """Tasks whose states decide the flow run's state: every task by default.
+
+        Prefect's default is the terminal tasks only, so a failed dump followed by a
+        skipped materialization (`materialize_after_dump=False`) would end in
+        Success. Here any failed task fails the run unless the flow sets its own
+        reference tasks with `set_reference_tasks`.
+        """
+        if self._reference_tasks:
+            return set(self._reference_tasks)
+        return set(self.tasks)
+
     def copy(self) -> "Flow":
         flow_copy = super().copy()
         flow_copy.code_owners = list(self.code_owners)
@@ -66,7 +78,7 @@ def validate_code_owners(flow_name: str, code_owners: Iterable[str] | None) -> l
         UnknownOwnerError: an owner is not in the owners registry.
     """
     if isinstance(code_owners, str):
-        code_owners = [code_owners]
+        code_owners = [code_owners] if code_owners.strip() else []
     owners = list(code_owners or [])
     if not owners:
         raise MissingOwnersError(

@@ -80,7 +80,7 @@ def run_dbt(
         "--quiet",
         "--no-use-colors",
     ]  # fmt: skip
-    callbacks = [_forward_logs(log)] if log else []
+    callbacks = [_forward_logs(log, root_handlers)] if log else []
     previous = {key: os.environ.get(key) for key in (environment or {})}
     os.environ.update(environment or {})
     try:
@@ -116,10 +116,15 @@ def run_dbt(
     ]
 
 
-def _forward_logs(log: Callable[[str], None]) -> Callable[[object], None]:
+def _forward_logs(
+    log: Callable[[str], None], root_handlers: list[logging.Handler]
+) -> Callable[[object], None]:
     def forward(event: object) -> None:
         info = getattr(event, "info", None)
         if info is not None and info.level in ("info", "warn", "error") and info.msg:
+            # dbt attaches its own root handlers while it runs; drop them so the
+            # forwarded line is printed once, by Prefect's handler.
+            logging.getLogger().handlers[:] = root_handlers
             log(str(info.msg))
 
     return forward

@@ -107,7 +107,18 @@ def discover_flows(strict: bool = True, package: str = "pipelines") -> FlowRegis
     """
     flows: list[RegisteredFlow] = []
     problems: list[RegistryProblem] = []
+    top = importlib.import_module(package)
+    # NOTE: read before the loop below imports the orgaos itself.
+    imported_by_top = {name for name, value in vars(top).items() if isinstance(value, ModuleType)}
     for orgao in list_orgaos(package):
+        if orgao not in imported_by_top:
+            problems.append(
+                RegistryProblem(
+                    _relative(top.__file__),
+                    f"orgao {orgao!r} is not imported here; add "
+                    f"'from {package} import {orgao}' so its flows are importable.",
+                )
+            )
         orgao_package = importlib.import_module(f"{package}.{orgao}")
         reachable = {id(value) for value in vars(orgao_package).values()}
         for module in _flow_modules(orgao_package):

@@ -25,7 +25,9 @@ def make_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.syspath_prepend(str(tmp_path))
 
     def write(files: dict[str, str]) -> str:
-        for relative, source in {"__init__.py": "", **files}.items():
+        orgaos = sorted({relative.split("/")[0] for relative in files if "/" in relative})
+        top = "".join(f"from PKG import {orgao}\n" for orgao in orgaos)
+        for relative, source in {"__init__.py": top, **files}.items():
             path = tmp_path / name / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(textwrap.dedent(source).replace("PKG", name))
@@ -119,3 +121,16 @@ def test_discover_flows_on_the_repository_lists_the_geolocator() -> None:
     names = registry.by_name()
     assert "EMD: escritorio - Geolocalizacao de chamados 1746" in names
     assert registry.problems == []
+
+
+def test_discover_flows_reports_orgao_not_imported_by_the_top_package(make_package) -> None:
+    package = make_package(
+        {
+            "__init__.py": "",
+            "rj_a/__init__.py": "from PKG.rj_a.proj.flows import *\n",
+            "rj_a/proj/__init__.py": "",
+            "rj_a/proj/flows.py": flow_source("A: proj - um", "flow_one"),
+        }
+    )
+    with pytest.raises(FlowRegistryError, match=f"orgao 'rj_a' is not imported here; add 'from {package} import rj_a'"):
+        discover_flows(package=package)

@@ -111,3 +111,7 @@ class DatabaseQueryError(PipelinesError, ValueError):
 
 class UnsupportedColumnTypeError(PipelinesError, TypeError):
     """A column's database type has no faithful Arrow/Parquet counterpart."""
+
+
+class ColumnValueError(PipelinesError, ValueError):
+    """A value read from a database does not fit the type of its column."""

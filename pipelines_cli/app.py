@@ -9,7 +9,10 @@ import logging
 import click
 import typer
 
+from pipelines_cli import check_commands
 from pipelines_cli import flows_commands
+from pipelines_cli import new_commands
+from pipelines_cli import schedule_commands
 from pipelines_cli import vault_commands
 
 app = typer.Typer(
@@ -38,3 +41,6 @@ def configure(
 
 flows_commands.register(app)
 vault_commands.register(app)
+check_commands.register(app)
+new_commands.register(app)
+schedule_commands.register(app)

@@ -15,8 +15,10 @@ Parameters (defaults in brackets):
 - `dump_mode` [`append`]: `append` replaces only the partitions written;
   `overwrite` replaces the whole table, once the new data is complete.
 - `partition_columns` [none]: a date column; adds `ano_particao`, `mes_particao`,
-  `data_particao` folders. `partition_date_format` [ISO 8601]: its `strptime` format.
+  `data_particao` folders (named as in the header, or cleaned: `Data` or `data`).
+  `partition_date_format` [ISO 8601]: its `strptime` format.
 - `encoding`, `delimiter`, `decimal` [detected].
+- `timeout_seconds` [60]: longest wait for the server to connect or send data.
 - `materialize_after_dump` [`False`], `materialization_mode` [`dev`]: run the dbt
   model `queries/models/<dataset_id>/<table_id>.sql` afterwards.
 """

@@ -74,7 +74,9 @@ def download_to(url: str, destination: Path, *, timeout_seconds: float = 60.0) -
 
 def _download_http(url: str, destination: Path, timeout_seconds: float) -> None:
     import requests  # pylint: disable=import-outside-toplevel
+    from urllib3.exceptions import ReadTimeoutError  # pylint: disable=import-outside-toplevel
 
+    response = None
     try:
         with requests.get(url, stream=True, timeout=(10, timeout_seconds)) as response:
             if response.status_code >= 400:
@@ -84,32 +86,55 @@ def _download_http(url: str, destination: Path, timeout_seconds: float) -> None:
                 )
             content_type = response.headers.get("Content-Type", "").lower()
             expected = response.headers.get("Content-Length")
-            received = 0
+            is_first_chunk = True
             with open(destination, "wb") as file:
                 for chunk in response.iter_content(CHUNK_BYTES):
-                    if received == 0 and _looks_like_html(chunk, content_type):
+                    if is_first_chunk and _looks_like_html(chunk, content_type):
                         raise DownloadError(
                             f"Downloading {url!r} returned an HTML page "
                             f"(Content-Type {content_type or 'unknown'!r}), not a data "
                             "file; the URL probably leads to an error or login page."
                         )
+                    is_first_chunk = is_first_chunk and not chunk.strip()
                     file.write(chunk)
-                    received += len(chunk)
+            # NOTE: Content-Length counts the bytes on the wire, which differ from the
+            # bytes written when the server compresses (Content-Encoding: gzip).
+            received = response.raw.tell()
     except requests.Timeout as exc:
-        raise DownloadError(
-            f"Downloading {url!r} timed out after {timeout_seconds:g} s; retry later or "
-            "raise timeout_seconds."
-        ) from exc
-    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise DownloadError(
-            f"Downloading {url!r} was cut off ({type(exc).__name__}); the file is "
-            "incomplete, nothing was loaded. Retry later."
-        ) from exc
-    if expected is not None and received != int(expected):
+        raise _timed_out(url, timeout_seconds) from exc
+    except requests.ConnectionError as exc:
+        if response is None:
+            raise DownloadError(
+                f"Downloading {url!r} failed: could not connect ({exc}); check the URL, "
+                "or whether the source is up."
+            ) from exc
+        if any(isinstance(arg, ReadTimeoutError) for arg in exc.args):
+            raise _timed_out(url, timeout_seconds) from exc
+        raise _cut_off(url, exc) from exc
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
+        raise _cut_off(url, exc) from exc
+    if expected is not None and expected.isdigit() and received != int(expected):
         raise DownloadError(
             f"Downloading {url!r} was truncated: received {received} of {expected} bytes; "
             "nothing was loaded. Retry later."
         )
+
+
+def _timed_out(url: str, timeout_seconds: float) -> DownloadError:
+    return DownloadError(
+        f"Downloading {url!r} timed out after {timeout_seconds:g} s; retry later or "
+        "raise timeout_seconds."
+    )
+
+
+def _cut_off(url: str, exc: Exception) -> DownloadError:
+    return DownloadError(
+        f"Downloading {url!r} was cut off ({type(exc).__name__}: {exc}); the file is "
+        "incomplete, nothing was loaded. Retry later."
+    )
 
 
 def _looks_like_html(first_chunk: bytes, content_type: str) -> bool:

@@ -1,6 +1,7 @@
 """Reading a delimited text file into Arrow: encoding, delimiter and decimal detected.
 
-Integer columns with empty cells stay integers (with NULLs), never `3.0`; ISO dates
+Integer columns with empty cells stay integers (with NULLs), never `3.0`; digits
+with leading zeros (CEP, CPF, codes such as `007`) stay text, as written; ISO dates
 and timestamps become typed columns; every other value is kept as text.
 """
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+LEADING_ZERO = r"^[+-]?0[0-9]"
 
 
 @dataclass(frozen=True)
@@ -70,22 +72,10 @@ def read_delimited(path: Path, file_format: CsvFormat) -> "pa.Table":
         FileFormatError: a line cannot be parsed (wrong number of fields, bad bytes).
     """
     import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    from pyarrow import csv as pacsv  # pylint: disable=import-outside-toplevel
 
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=file_format.encoding),
-            parse_options=pacsv.ParseOptions(
-                delimiter=file_format.delimiter, newlines_in_values=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                decimal_point=file_format.decimal,
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
-        )
+        table = _read_csv(path, file_format)
+        table = _keep_leading_zeros(path, file_format, table)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise FileFormatError(
             f"File {path.name!r} could not be read as delimited text with "
@@ -93,6 +83,54 @@ def read_delimited(path: Path, file_format: CsvFormat) -> "pa.Table":
             f"{exc}. Pass the right delimiter/encoding, or fix the file."
         ) from exc
     return table.rename_columns(clean_column_names(table.column_names))
+
+
+def _read_csv(
+    path: Path, file_format: CsvFormat, text_columns: list[str] | None = None
+) -> "pa.Table":
+    """Reads the file with Arrow's type inference, or only `text_columns`, as text."""
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    from pyarrow import csv as pacsv  # pylint: disable=import-outside-toplevel
+
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=file_format.encoding),
+        parse_options=pacsv.ParseOptions(
+            delimiter=file_format.delimiter, newlines_in_values=True
+        ),
+        convert_options=pacsv.ConvertOptions(
+            decimal_point=file_format.decimal,
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+            column_types={name: pa.string() for name in text_columns or []},
+            include_columns=text_columns or [],
+        ),
+    )
+
+
+def _keep_leading_zeros(path: Path, file_format: CsvFormat, table: "pa.Table") -> "pa.Table":
+    """Puts back, as text, the integer columns where some value has a leading zero.
+
+    Arrow reads `01310100` as the number 1310100; a CEP, a CPF or a code loses its
+    zeros for good. Those columns are read again as text (only they are re-read).
+    """
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+
+    names = table.column_names
+    integers = [
+        name
+        for name, kind in zip(names, table.schema.types)
+        if pa.types.is_integer(kind) and names.count(name) == 1
+    ]
+    if not integers:
+        return table
+    text = _read_csv(path, file_format, text_columns=integers)
+    for name in integers:
+        if pc.any(pc.match_substring_regex(text.column(name), LEADING_ZERO)).as_py():
+            table = table.set_column(names.index(name), name, text.column(name))
+    return table
 
 
 def _check_encoding(path: Path, encoding: str) -> str:
@@ -119,6 +157,11 @@ def _detect_encoding(path: Path) -> str:
     charset-normalizer finds."""
     with open(path, "rb") as file:
         head = file.read(SAMPLE_BYTES)
+    # Excel's "Unicode text" export: UTF-16 with a byte order mark (and NUL bytes).
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not _decode_error(
+        path, "utf-16"
+    ):
+        return "utf-16"
     if b"\x00" in head:
         raise FileFormatError(
             f"File {path.name!r} is binary (it holds NUL bytes), not delimited text; "

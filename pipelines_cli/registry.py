@@ -1,6 +1,6 @@
 """Loading the flow registry for a command, with import errors told in one line."""
 
-import traceback
+from pathlib import Path
 
 from pipelines_cli.errors import CliError
 
@@ -28,9 +28,17 @@ def load_registry(strict: bool = True):
 
 
 def describe_import_error(exc: BaseException) -> str:
-    """One line for an error raised while importing user code: file, line, error."""
-    if isinstance(exc, SyntaxError):
-        return f"{exc.filename}:{exc.lineno}: {type(exc).__name__}: {exc.msg}"
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/pipelines/" in f.filename]
-    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
-    return f"{where}importing the flows failed: {type(exc).__name__}: {exc}"
+    """One line for an error raised while importing user code: file, line, error.
+
+    The line is the orgao's own (its ``with Flow(`` when code owners are missing),
+    not the framework frame that raised; see `pipelines_cli.checks.import_errors`.
+    """
+    # NOTE: imported here, as the checks are only needed when something failed.
+    from pipelines_cli.checks.import_errors import (
+        describe_import_failure,
+        format_import_failure,
+    )
+    from pipelines_cli.checks.repository import installed_repository_root
+
+    root = installed_repository_root() or Path.cwd()
+    return format_import_failure(describe_import_failure(exc, root))

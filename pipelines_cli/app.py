@@ -10,6 +10,7 @@ import click
 import typer
 
 from pipelines_cli import check_commands
+from pipelines_cli import deploy_commands
 from pipelines_cli import flows_commands
 from pipelines_cli import new_commands
 from pipelines_cli import schedule_commands
@@ -40,6 +41,7 @@ def configure(
 
 
 flows_commands.register(app)
+deploy_commands.register(app)
 vault_commands.register(app)
 check_commands.register(app)
 new_commands.register(app)

@@ -2,7 +2,7 @@
 
 `get_vault_secret` registers what it reads with `register_secret_values`, which also
 installs `SecretMaskingFilter` on Prefect's loggers and their handlers (the console
-and the handler that ships flow-run logs to the Prefect server).
+and the handler that ships flow-run logs to the Prefect server) and on urllib3's.
 """
 
 import logging
@@ -16,9 +16,10 @@ MASK = "***"
 # would garble the logs and, by the pattern of the gaps, reveal the value anyway.
 MIN_MASKED_LENGTH = 4
 
-# Loggers whose records reach the Prefect UI; their child loggers (tasks, runners)
-# propagate to them, so a filter on their handlers sees every record of a flow run.
-PREFECT_LOGGER_NAMES = ("prefect",)
+# Prefect's root logger: its child loggers (tasks, runners) propagate to it, so a
+# filter on its handlers sees every record of a flow run before the UI does. Plus
+# urllib3's request log, whose DEBUG lines hold URLs (a webhook's URL is a secret).
+MASKED_LOGGER_NAMES = ("prefect", "urllib3.connectionpool")
 
 _lock = threading.Lock()
 _secret_values: set[str] = set()
@@ -92,7 +93,8 @@ class SecretMaskingFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # pylint: disable=broad-except  # a bad format string
+        # a bad format string must not lose the record
+        except Exception:  # pylint: disable=broad-exception-caught
             message = str(record.msg)
         record.msg = mask_secret_values(message)
         record.args = None
@@ -109,14 +111,17 @@ class SecretMaskingFilter(logging.Filter):
 _filter = SecretMaskingFilter()
 
 
-def install_secret_masking(logger_names: Iterable[str] = PREFECT_LOGGER_NAMES) -> None:
+def install_secret_masking(logger_names: Iterable[str] = MASKED_LOGGER_NAMES) -> None:
     """Adds the masking filter to Prefect's loggers and to each of their handlers.
+
+    A filter on a logger sees the records created on it; a filter on a handler sees
+    those propagated from child loggers too.
 
     Safe to call many times. The filter stays for the life of the process: a value
     read once may be logged by any later run in the same process.
 
     Args:
-        logger_names: the loggers to protect; Prefect's root logger by default.
+        logger_names: the loggers to protect; `MASKED_LOGGER_NAMES` by default.
     """
     for name in logger_names:
         logger = logging.getLogger(name)

@@ -22,9 +22,14 @@ from pipelines.utils.log_masking import mask_secret_values, register_secret_valu
 from pipelines.utils.owners import OWNERS_FILE, Owner, load_owners
 from pipelines.utils.vault import get_vault_secret_value
 
-WEBHOOK_SECRET_PATH_ENV_VAR = "PIPELINES_DISCORD_WEBHOOK_SECRET_PATH"
-DEFAULT_WEBHOOK_SECRET_PATH = "discord_webhooks/flow_failures"
-WEBHOOK_SECRET_KEY = "url"
+# names of where the secret is, not secrets (hence the detect-secrets pragmas)
+WEBHOOK_SECRET_PATH_ENV_VAR = (
+    "PIPELINES_DISCORD_WEBHOOK_SECRET_PATH"  # pragma: allowlist secret
+)
+DEFAULT_WEBHOOK_SECRET_PATH = (
+    "discord_webhooks/flow_failures"  # pragma: allowlist secret
+)
+WEBHOOK_SECRET_KEY = "url"  # pragma: allowlist secret
 PREFECT_UI_URL_ENV_VAR = "PIPELINES_PREFECT_UI_URL"
 WEBHOOK_TIMEOUT_ENV_VAR = "PIPELINES_WEBHOOK_TIMEOUT_SECONDS"
 DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 5.0
@@ -126,7 +131,9 @@ def find_failed_task(flow: Any, state: State) -> tuple[str, str] | None:
         for name, failed_state in _failed_states(task, task_state):
             is_upstream_failure = isinstance(failed_state, TriggerFailed)
             position = order.get(task, len(order))
-            failures.append((is_upstream_failure, position, name, failed_state.message or ""))
+            failures.append(
+                (is_upstream_failure, position, name, failed_state.message or "")
+            )
     if not failures:
         return None
     _, _, name, message = min(failures, key=lambda item: (item[0], item[1]))
@@ -172,12 +179,22 @@ def build_chat_message(
 
     lines = [
         f":rotating_light: **Flow run failed:** {failure.flow_name}",
-        f"**Task:** `{failure.task_name}`" if failure.task_name else "**Task:** unknown",
+        (
+            f"**Task:** `{failure.task_name}`"
+            if failure.task_name
+            else "**Task:** unknown"
+        ),
         f"**Run:** {failure.run_url}" if failure.run_url else "**Run:** no flow run id",
         f"**Owners:** {' '.join(mentions) if mentions else 'none declared'}",
     ]
-    room = DISCORD_CONTENT_LIMIT - len("\n".join(lines)) - len("\n**Message:**\n```\n\n```")
-    message = _shorten(failure.message.replace("```", "'''"), min(room, MAX_TASK_MESSAGE_LENGTH))
+    room = (
+        DISCORD_CONTENT_LIMIT
+        - len("\n".join(lines))
+        - len("\n**Message:**\n```\n\n```")
+    )
+    message = _shorten(
+        failure.message.replace("```", "'''"), min(room, MAX_TASK_MESSAGE_LENGTH)
+    )
     lines.insert(2, f"**Message:**\n```\n{message}\n```")
     payload = {
         "content": "\n".join(lines),
@@ -207,7 +224,9 @@ def send_chat_message(
     # the "url: /api/webhooks/..." part of requests' errors
     register_secret_values([urlsplit(webhook_url).path])
     try:
-        response = requests.post(webhook_url, json=dict(payload), timeout=timeout_seconds)
+        response = requests.post(
+            webhook_url, json=dict(payload), timeout=timeout_seconds
+        )
     except requests.exceptions.Timeout as exc:
         raise NotificationNotSentError(
             f"The chat webhook did not answer within {timeout_seconds:g} s "
@@ -259,7 +278,9 @@ def notify_flow_failure(flow: Any, state: State) -> FlowFailure:
             "http(s) URL; expected the chat webhook's URL, such as "
             "'https://discord.com/api/webhooks/<id>/<token>'. Fix the secret in Vault."
         )
-    send_chat_message(webhook_url, message.payload, timeout_seconds=webhook_timeout_seconds())
+    send_chat_message(
+        webhook_url, message.payload, timeout_seconds=webhook_timeout_seconds()
+    )
     logger.info(
         "Failure notification sent for flow %r to owners %r.",
         failure.flow_name,
@@ -325,13 +346,17 @@ def _failed_task_from_backend(flow_run_id: str) -> tuple[str, str] | None:
     try:
         response = requests.post(
             config.cloud.api,
-            json={"query": GRAPHQL_FAILED_TASK_QUERY, "variables": {"flow_run_id": flow_run_id}},
+            json={
+                "query": GRAPHQL_FAILED_TASK_QUERY,
+                "variables": {"flow_run_id": flow_run_id},
+            },
             headers=headers,
             timeout=webhook_timeout_seconds(),
         )
         response.raise_for_status()
         task_runs = response.json()["data"]["task_run"]
-    except Exception as exc:  # pylint: disable=broad-except  # the link is still sent
+    # the link is still sent
+    except Exception as exc:  # pylint: disable=broad-exception-caught
         _logger().warning(
             "Failure notification: could not ask the Prefect API which task failed "
             "(%s); the message names no task.",

@@ -17,7 +17,9 @@ from pipelines.utils.exceptions import (
 )
 
 
-def notify_code_owners_on_failure(flow: Any, old_state: State, new_state: State) -> State:
+def notify_code_owners_on_failure(
+    flow: Any, old_state: State, new_state: State
+) -> State:
     """Tells a flow's code owners that a run failed; never changes the state.
 
     On a failed state, posts the flow, the failed task and its message, the run's
@@ -33,6 +35,7 @@ def notify_code_owners_on_failure(flow: Any, old_state: State, new_state: State)
     Returns:
         `new_state`, always: a problem while notifying is logged, never raised.
     """
+    del old_state  # Prefect's handler signature; only the new state matters
     if not new_state.is_failed():
         return new_state
 
@@ -49,7 +52,8 @@ def notify_code_owners_on_failure(flow: Any, old_state: State, new_state: State)
         logger.warning("Failure notification for flow %r not sent: %s", flow_name, exc)
     except (VaultSecretError, NotificationNotSentError) as exc:
         logger.error("Failure notification for flow %r not sent: %s", flow_name, exc)
-    except Exception:  # pylint: disable=broad-except  # a notification never fails a run
+    # a notification never fails a run, whatever goes wrong in it
+    except Exception:  # pylint: disable=broad-exception-caught
         logger.error(
             "Failure notification for flow %r not sent: unexpected error; the run keeps "
             "its original failure.",

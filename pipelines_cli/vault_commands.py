@@ -121,7 +121,10 @@ def find_bao_binary() -> str:
 
 
 def start_dev_vault(
-    *, port: int = 0, token: str | None = None, timeout_seconds: float = STARTUP_TIMEOUT_SECONDS
+    *,
+    port: int = 0,
+    token: str | None = None,
+    timeout_seconds: float = STARTUP_TIMEOUT_SECONDS,
 ) -> DevVaultServer:
     """Starts `bao server -dev` on loopback and waits until it answers.
 
@@ -173,7 +176,10 @@ def start_dev_vault(
             start_new_session=True,
         )
     server = DevVaultServer(
-        address=f"http://127.0.0.1:{chosen_port}", token=token, process=process, log_path=log_path
+        address=f"http://127.0.0.1:{chosen_port}",
+        token=token,
+        process=process,
+        log_path=log_path,
     )
     try:
         _wait_until_ready(server, timeout_seconds)
@@ -222,7 +228,9 @@ def read_secrets_file(path: Path) -> dict[str, dict[str, Any]]:
             f"{EXAMPLE_SECRETS_FILE} for the format."
         ) from exc
     except OSError as exc:
-        raise CliError(f"Secrets file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+        raise CliError(
+            f"Secrets file {str(path)!r} cannot be read: {exc.strerror}."
+        ) from exc
 
     result: dict[str, dict[str, Any]] = {}
     for secret_path, secret in data.items():
@@ -293,7 +301,7 @@ def dev(
         DEFAULT_SECRETS_FILE,
         "--secrets-file",
         "-f",
-        help="TOML file of secrets: one [\"path\"] table per secret (gitignored).",
+        help='TOML file of secrets: one ["path"] table per secret (gitignored).',
     ),
     port: int = typer.Option(
         DEFAULT_PORT, "--port", help="Loopback port to listen on; 0 for any free port."
@@ -310,7 +318,9 @@ def dev(
     ),
 ) -> None:
     """Start a local dev Vault loaded from a secrets file; runs until Ctrl-C."""
-    mount_point = (mount_point or os.environ.get(MOUNT_POINT_ENV_VAR, "")).strip().strip("/")
+    mount_point = (
+        (mount_point or os.environ.get(MOUNT_POINT_ENV_VAR, "")).strip().strip("/")
+    )
     mount_point = mount_point or DEFAULT_MOUNT_POINT
     if kv_version is None:
         try:
@@ -327,7 +337,12 @@ def dev(
 
     server = start_dev_vault(port=port)
     try:
-        load_secrets(server.client(), secrets_by_path, mount_point=mount_point, kv_version=kv_version)
+        load_secrets(
+            server.client(),
+            secrets_by_path,
+            mount_point=mount_point,
+            kv_version=kv_version,
+        )
         typer.echo(f"export VAULT_ADDRESS={server.address}")
         typer.echo(f"export VAULT_TOKEN={server.token}")
         if mount_point != DEFAULT_MOUNT_POINT:
@@ -406,7 +421,9 @@ def _read_unseal_key(server: DevVaultServer) -> str:
     """The unseal key the dev server prints at start ("Unseal Key: ...")."""
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
-        for line in server.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in server.log_path.read_text(
+            encoding="utf-8", errors="replace"
+        ).splitlines():
             if line.strip().startswith("Unseal Key:"):
                 return line.split(":", 1)[1].strip()
         time.sleep(0.05)
@@ -414,7 +431,11 @@ def _read_unseal_key(server: DevVaultServer) -> str:
 
 
 def _write_secret(
-    client: "hvac.Client", path: str, secret: dict[str, Any], mount_point: str, kv_version: int
+    client: "hvac.Client",
+    path: str,
+    secret: dict[str, Any],
+    mount_point: str,
+    kv_version: int,
 ) -> None:
     """Writes one secret; waits for a KV v2 mount that is still being set up."""
     import hvac.exceptions  # pylint: disable=import-outside-toplevel
@@ -455,4 +476,6 @@ def _free_port_pair() -> int:
             port = probe.getsockname()[1]
         if port < 65535 and _is_port_free(port) and _is_port_free(port + 1):
             return port
-    raise CliError("No free pair of loopback ports was found; free some ports and retry.")
+    raise CliError(
+        "No free pair of loopback ports was found; free some ports and retry."
+    )

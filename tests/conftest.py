@@ -17,9 +17,11 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(autouse=True)
 def isolated_datalake(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
-    """Points the local datalake at a fresh folder of this test; returns the root in use.
+    """Points the local datalake at a fresh folder of this test; returns the root used.
 
     A root that a module- or session-scoped fixture already put inside pytest's
     temporary folder is kept, so tests sharing one expensive flow run see its data.
@@ -36,5 +38,5 @@ def isolated_datalake(
 
 @pytest.fixture
 def data_dir() -> Path:
-    """The folder of real data samples (`tests/data`), each described by a `.md` note."""
+    """The folder of real data samples (`tests/data`), each described in a `.md`."""
     return DATA_DIR

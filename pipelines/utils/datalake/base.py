@@ -13,7 +13,6 @@ Dump modes:
 
 import hashlib
 import shutil
-import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     ArrowData = Union["pa.Table", "pa.RecordBatch"]
 
 DUMP_MODES = ("append", "overwrite")
+MATERIALIZATION_MODES = ("dev", "prod")
 
 
 @dataclass
@@ -84,7 +84,10 @@ class StagingWriter:
         self.partition_date_column = partition_date_column or None
         self.partition_date_format = partition_date_format or None
         self.report: DataReport | None = None
-        self._folder = Path(tempfile.mkdtemp(prefix="staging-", dir=datalake.scratch_dir()))
+        # NOTE: not tempfile.mkdtemp, whose 0700 mode would become the published
+        # table's mode after an overwrite swaps this folder in.
+        self._folder = datalake.scratch_dir() / f"staging-{uuid.uuid4().hex}"
+        self._folder.mkdir()
         self.staged = StagedData(
             folder=self._folder,
             dataset_id=dataset_id,
@@ -122,9 +125,14 @@ class StagingWriter:
         folder.mkdir(parents=True, exist_ok=True)
         scratch = folder / f".writing-{uuid.uuid4().hex}"
         pq.write_table(table, scratch, compression="zstd")
-        # NOTE: content-addressed names make a re-written identical batch a no-op.
+        # NOTE: content-addressed names make re-running an identical dump a no-op;
+        # identical batches within one dump get numbered names, so none is lost.
         digest = hashlib.sha256(scratch.read_bytes()).hexdigest()[:20]
-        scratch.rename(folder / f"part-{digest}.parquet")
+        name, copy = f"part-{digest}.parquet", 1
+        while (folder / name).exists():
+            copy += 1
+            name = f"part-{digest}-{copy}.parquet"
+        scratch.rename(folder / name)
         self.staged.rows += table.num_rows
         self.staged.files += 1
 
@@ -211,9 +219,22 @@ def validate_identifier(parameter: str, value: str) -> None:
         InvalidParameterError: the value is empty or has other characters.
     """
     if not value or not value.replace("_", "").isalnum() or value != value.lower() or (
-        not value.isascii() or value[0].isdigit()
+        not value.isascii() or not value[0].isalpha()
     ):
         raise InvalidParameterError(
             f"{parameter}={value!r} is not a valid identifier; expected lowercase "
             "snake_case ASCII starting with a letter, e.g. 'adm_central_atendimento_1746'."
+        )
+
+
+def validate_materialization_mode(materialization_mode: str) -> None:
+    """Refuses modes other than `dev` and `prod`, which never share a schema.
+
+    Raises:
+        InvalidParameterError: the mode is not `dev` nor `prod`.
+    """
+    if materialization_mode not in MATERIALIZATION_MODES:
+        raise InvalidParameterError(
+            f"materialization_mode={materialization_mode!r} is not supported; expected "
+            f"one of {MATERIALIZATION_MODES!r}."
         )

@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.constants import constants
-from pipelines.utils.datalake.base import Datalake, StagedData
+from pipelines.utils.datalake.base import (
+    Datalake,
+    StagedData,
+    validate_materialization_mode,
+)
 from pipelines.utils.reports import DataReport
 
 logger = logging.getLogger(__name__)
@@ -107,6 +111,7 @@ class BigQueryDatalake(Datalake):
     def materialized_table(
         self, dataset_id: str, table_id: str, materialization_mode: str
     ) -> str:
+        validate_materialization_mode(materialization_mode)
         project = self.dev_project if materialization_mode == "dev" else self.prod_project
         return f"`{project}.{dataset_id}.{table_id}`"
 

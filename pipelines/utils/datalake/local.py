@@ -8,19 +8,26 @@ Layout under the root folder (`PIPELINES_DATALAKE_ROOT`):
                        <dataset_id>_dev.<table_id> (dev) in the same file.
 
 Publishing swaps folders with renames on one disk. Before a folder is replaced it is
-moved to `.trash/` with a note of where it came from; a process killed between the two
-renames leaves that note, and the next `LocalDatalake` puts the folder back.
+moved to `.trash/<pid>-<id>/` with a note of where it came from; a process killed
+between the two renames leaves that note, and the next `LocalDatalake` puts the folder
+back (unless the process that parked it is still running: it is mid-swap).
 """
 
 import logging
+import os
 import shutil
 import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines.utils.datalake.base import Datalake, StagedData
+from pipelines.utils.datalake.base import (
+    Datalake,
+    StagedData,
+    validate_materialization_mode,
+)
 from pipelines.utils.datalake.partitions import PARTITION_COLUMNS
+from pipelines.utils.exceptions import DatalakeWriteError
 from pipelines.utils.reports import DataReport
 
 logger = logging.getLogger(__name__)
@@ -59,6 +66,8 @@ class LocalDatalake(Datalake):
 
     def publish(self, staged: StagedData) -> DataReport:
         target = self.table_dir(staged.dataset_id, staged.table_id)
+        if staged.files and staged.dump_mode == "append":
+            self._check_same_layout(staged, target)
         if staged.files == 0:
             logger.warning(
                 "Nothing to publish for %s.%s: the dump read no rows; the table keeps "
@@ -139,6 +148,7 @@ class LocalDatalake(Datalake):
     def materialized_table(
         self, dataset_id: str, table_id: str, materialization_mode: str
     ) -> str:
+        validate_materialization_mode(materialization_mode)
         suffix = "_dev" if materialization_mode == "dev" else ""
         return f"{dataset_id}{suffix}.{table_id}"
 
@@ -149,22 +159,52 @@ class LocalDatalake(Datalake):
     def dbt_environment(self) -> dict[str, str]:
         return {"PIPELINES_DUCKDB_PATH": str(self.warehouse_path)}
 
+    def _check_same_layout(self, staged: StagedData, target: Path) -> None:
+        """Refuses to append partitioned data to an unpartitioned table, or the reverse.
+
+        Raises:
+            DatalakeWriteError: the layouts differ; nothing was published.
+        """
+        if not target.exists():
+            return
+        has_partitions = any(target.glob(f"{PARTITION_COLUMNS[0]}=*"))
+        has_loose_files = any(target.glob("*.parquet"))
+        if (staged.is_partitioned and has_loose_files) or (
+            not staged.is_partitioned and has_partitions
+        ):
+            new = "partitioned" if staged.is_partitioned else "unpartitioned"
+            old = "unpartitioned" if staged.is_partitioned else "partitioned"
+            raise DatalakeWriteError(
+                f"Cannot append {new} data to {staged.dataset_id}_staging."
+                f"{staged.table_id}, which is {old} ({target}); the table is untouched. "
+                "Use the same partition column as before, or dump_mode='overwrite' to "
+                "change its layout."
+            )
+
     def _swap(self, new: Path, target: Path) -> None:
         """Puts `new` where `target` is, keeping `target` recoverable until done."""
         target.parent.mkdir(parents=True, exist_ok=True)
         parked = None
         if target.exists():
-            parked = self.root / ".trash" / uuid.uuid4().hex
+            parked = self.root / ".trash" / f"{os.getpid()}-{uuid.uuid4().hex}"
             parked.mkdir(parents=True)
             (parked / "origin").write_text(str(target))
             target.rename(parked / "data")
-        new.rename(target)
+        try:
+            new.rename(target)
+        except BaseException:
+            if parked is not None and not target.exists():
+                (parked / "data").rename(target)
+                shutil.rmtree(parked, ignore_errors=True)
+            raise
         if parked is not None:
             shutil.rmtree(parked, ignore_errors=True)
 
     def _restore_interrupted_swaps(self) -> None:
         trash = self.root / ".trash"
         for parked in trash.glob("*") if trash.exists() else []:
+            if _is_running(parked.name.split("-", 1)[0]):
+                continue  # a live process is between its two renames
             origin_file, data = parked / "origin", parked / "data"
             if origin_file.exists() and data.exists():
                 origin = Path(origin_file.read_text())
@@ -172,3 +212,16 @@ class LocalDatalake(Datalake):
                     logger.warning("Restoring %s, left aside by an interrupted dump.", origin)
                     data.rename(origin)
             shutil.rmtree(parked, ignore_errors=True)
+
+
+def _is_running(pid: str) -> bool:
+    """Whether the process of a `.trash` folder name (`<pid>-<id>`) is alive."""
+    if not pid.isdigit() or int(pid) == 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True

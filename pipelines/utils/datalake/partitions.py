@@ -1,9 +1,12 @@
 """Partition columns derived from a date column: ano_particao, mes_particao, data_particao.
 
-A row whose date is NULL or cannot be parsed is never written under a `nan`, `NaT`
-or `None` folder: `add_partition_columns` refuses the data with an error that names
-the column, how many rows and the first offending values.
+A row whose date is NULL, cannot be parsed or does not exist (`2023-02-30`) is never
+written under a `nan`, `NaT` or `None` folder, nor rolled over into another day:
+`add_partition_columns` refuses the data with an error that names the column, how
+many rows and the first offending values.
 """
+
+from datetime import datetime
 
 from typing import TYPE_CHECKING
 
@@ -44,6 +47,9 @@ def add_partition_columns(
             f"{table.column_names!r}. Pass one of them as the partition column."
         )
     dates = _to_date32(table.column(date_column), date_column, date_format)
+    # NOTE: partition columns already in the data (a table exported with them) are
+    # derived again from the date column, so each row's folder matches its date.
+    table = table.drop_columns([c for c in PARTITION_COLUMNS if c in table.column_names])
     invalid = pc.is_null(dates)
     missing = pc.sum(invalid).as_py() or 0
     if missing:
@@ -81,22 +87,37 @@ def _to_date32(column: "pa.ChunkedArray", name: str, date_format: str | None):
         return pc.cast(column, pa.date32())
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = pc.utf8_trim_whitespace(column)
-        if date_format:
-            parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
-        else:
-            parsed = _parse_iso(text)
-        return pc.cast(parsed, pa.date32())
+        if not date_format:
+            # ISO 8601: the date part of `YYYY-MM-DD[ HH:MM:SS]`.
+            text, date_format = pc.utf8_slice_codeunits(text, 0, 10), "%Y-%m-%d"
+        return pc.cast(_parse_text_dates(text, date_format), pa.date32())
     raise PartitionValueError(
         f"Partition column {name!r} has type {kind}; expected a date, a timestamp or "
         "text holding dates. Choose a date column as the partition column."
     )
 
 
-def _parse_iso(text: "pa.ChunkedArray"):
+def _parse_text_dates(text: "pa.ChunkedArray", date_format: str) -> "pa.ChunkedArray":
+    """Timestamps of a text column; NULL where a value does not match or does not exist.
+
+    Arrow's `strptime` rolls impossible dates over (`2023-02-30` becomes 2023-03-02),
+    which would file a row under the wrong day. A parsed value whose text differs
+    from its re-formatted date (not zero-padded, or rolled over) is checked again
+    with Python's strict `strptime`; only those distinct values go through Python.
+    """
     import pyarrow as pa  # pylint: disable=import-outside-toplevel
     import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
 
-    first_ten = pc.utf8_slice_codeunits(text, 0, 10)
-    return pc.strptime(first_ten, format="%Y-%m-%d", unit="s", error_is_null=True).cast(
-        pa.timestamp("s")
-    )
+    parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+    reformatted = pc.strftime(parsed, format=date_format)
+    suspicious = pc.filter(text, pc.not_equal(reformatted, text))
+    impossible = []
+    for value in pc.unique(suspicious).to_pylist():
+        try:
+            datetime.strptime(value, date_format)
+        except ValueError:
+            impossible.append(value)
+    if not impossible:
+        return parsed
+    is_impossible = pc.is_in(text, value_set=pa.array(impossible, pa.string()))
+    return pc.if_else(is_impossible, pa.scalar(None, parsed.type), parsed)

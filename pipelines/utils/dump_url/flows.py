@@ -21,8 +21,9 @@ with Flow(
     decimal = Parameter("decimal", default=None, required=False)
     materialize_after_dump = Parameter("materialize_after_dump", default=False)
     materialization_mode = Parameter("materialization_mode", default="dev")
+    timeout_seconds = Parameter("timeout_seconds", default=60.0)
 
-    file_path = download_data_to_file(url=url)
+    file_path = download_data_to_file(url=url, timeout_seconds=timeout_seconds)
     staging = dump_file_to_datalake(
         path=file_path,
         dataset_id=dataset_id,

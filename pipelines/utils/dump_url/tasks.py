@@ -1,5 +1,6 @@
 """Tasks of the dump_url flow: fetch a file, then load it into the datalake's staging."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -33,7 +34,11 @@ def download_data_to_file(url: str, timeout_seconds: float = 60.0) -> str:
     logger = prefect.context.get("logger")
     logger.info("Downloading %r", url)
     folder = Path(tempfile.mkdtemp(prefix="dump_url-"))
-    path = download_to(url, folder / "data", timeout_seconds=timeout_seconds)
+    try:
+        path = download_to(url, folder / "data", timeout_seconds=timeout_seconds)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     logger.info("Downloaded %r: %.1f kB", url, path.stat().st_size / 1024)
     return str(path)
 
@@ -64,7 +69,8 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
         table_id: the table, e.g. `chamado`.
         dump_mode: `append` or `overwrite`.
         partition_columns: the date column that `ano_particao`, `mes_particao` and
-            `data_particao` derive from (one column, or a list holding one).
+            `data_particao` derive from (one column, or a list holding one), named
+            as in the file's header or as cleaned (`Data` or `data`).
         partition_date_format: `strptime` format when that column is text that is
             not ISO 8601, e.g. `"%d/%m/%Y"`.
         encoding: the file's encoding; detected when empty.
@@ -75,15 +81,18 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
         Where the data landed and how many rows the table holds.
     """
     from pipelines.utils.datalake import get_datalake  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.dump_url.columns import (  # pylint: disable=import-outside-toplevel
+        clean_column_name,
+    )
     from pipelines.utils.dump_url.reader import (  # pylint: disable=import-outside-toplevel
         detect_format,
         read_delimited,
     )
 
     logger = prefect.context.get("logger")
-    date_column = _single_partition_column(partition_columns)
     file = Path(path)
     try:
+        date_column = _single_partition_column(partition_columns)
         file_format = detect_format(
             file, encoding=encoding or None, delimiter=delimiter or None, decimal=decimal or None
         )
@@ -96,6 +105,8 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
         )
         table = read_delimited(file, file_format)
         logger.info("Read %d rows, %d columns", table.num_rows, table.num_columns)
+        if date_column and date_column not in table.column_names:
+            date_column = clean_column_name(date_column)
 
         with get_datalake().staging_writer(
             dataset_id,

@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 serving the data samples, and the ways downloads fail.
+"""A real HTTP server on 127.0.0.1 serving the data samples and ways downloads fail.
 
 Paths it answers (everything else is a 404 with an HTML body):
 
@@ -31,7 +31,7 @@ CHAMADOS = "rio_1746_chamados_2023-04-01.csv"
 SLOW_SECONDS = 3.0
 
 ERROR_PAGE = (
-    b"<!DOCTYPE html>\n<html lang=\"pt-BR\"><head><title>Erro</title></head>\n"
+    b'<!DOCTYPE html>\n<html lang="pt-BR"><head><title>Erro</title></head>\n'
     b"<body><h1>Servi\xc3\xa7o indispon\xc3\xadvel</h1>"
     b"<p>Tente novamente mais tarde.</p></body></html>\n"
 )
@@ -87,7 +87,11 @@ def _handler(stop: threading.Event) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"<html><body>Not Found</body></html>", "text/html")
 
         def _send(
-            self, status: int, body: bytes, content_type: str, headers: dict | None = None
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            headers: dict | None = None,
         ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -98,7 +102,7 @@ def _handler(stop: threading.Event) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _send_partial(self, body: bytes, sent: int, *, stall: bool = False) -> None:
-            """Announces the whole body, sends only `sent` bytes, then stalls or closes."""
+            """Announces the whole body, sends `sent` bytes, then stalls or closes."""
             self.send_response(200)
             self.send_header("Content-Type", "text/csv")
             self.send_header("Content-Length", str(len(body)))

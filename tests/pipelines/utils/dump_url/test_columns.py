@@ -12,7 +12,10 @@ from pipelines.utils.dump_url.columns import clean_column_name, clean_column_nam
     [
         ("PRECIPITAÇÃO TOTAL, HORÁRIO (mm)", "precipitacao_total_horario_mm"),
         ("RADIACAO GLOBAL (Kj/m²)", "radiacao_global_kj_m2"),
-        ("TEMPERATURA DO AR - BULBO SECO, HORARIA (°C)", "temperatura_do_ar_bulbo_seco_horaria_c"),
+        (
+            "TEMPERATURA DO AR - BULBO SECO, HORARIA (°C)",
+            "temperatura_do_ar_bulbo_seco_horaria_c",
+        ),
         ("UMIDADE REL. MAX. NA HORA ANT. (AUT) (%)", "umidade_rel_max_na_hora_ant_aut"),
         ("VENTO, DIREÇÃO HORARIA (gr) (° (gr))", "vento_direcao_horaria_gr_gr"),
         ("Hora UTC", "hora_utc"),
@@ -47,11 +50,15 @@ def test_clean_column_name_is_idempotent(raw: str) -> None:
         (["Ação", "Acao"], ["acao", "acao_2"]),
     ],
 )
-def test_clean_column_names_makes_collisions_unique(raw: list[str], clean: list[str]) -> None:
+def test_clean_column_names_makes_collisions_unique(
+    raw: list[str], clean: list[str]
+) -> None:
     assert clean_column_names(raw) == clean
 
 
-def test_clean_column_names_inmet_header_is_unique_ascii_snake_case(data_dir: Path) -> None:
+def test_clean_column_names_inmet_header_is_unique_ascii_snake_case(
+    data_dir: Path,
+) -> None:
     raw_header = (
         (data_dir / "inmet_a652_rio_forte_copacabana_2022-01.csv")
         .read_bytes()

@@ -40,7 +40,10 @@ def test_download_to_gzip_content_encoding_is_decoded_and_not_taken_for_truncati
     ("path", "message"),
     [
         ("/missing.csv", r"failed with HTTP 404 Not Found; check the URL"),
-        ("/error-page", r"returned an HTML page \(Content-Type 'text/html; charset=utf-8'\)"),
+        (
+            "/error-page",
+            r"returned an HTML page \(Content-Type 'text/html; charset=utf-8'\)",
+        ),
         ("/html-as-csv", r"returned an HTML page \(Content-Type 'text/csv'\)"),
         ("/truncated", r"(was truncated|was cut off).*nothing was loaded"),
         ("/empty", r"returned an empty file; nothing to load"),
@@ -71,7 +74,9 @@ def test_download_to_slow_server_times_out_with_the_limit_in_the_message(
     assert not destination.exists()
 
 
-def test_download_to_refused_connection_says_it_could_not_connect(tmp_path: Path) -> None:
+def test_download_to_refused_connection_says_it_could_not_connect(
+    tmp_path: Path,
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -83,8 +88,10 @@ def test_download_to_refused_connection_says_it_could_not_connect(tmp_path: Path
     assert not (tmp_path / "data").exists()
 
 
-def test_download_to_binary_body_is_downloaded_as_is(data_server, tmp_path: Path) -> None:
-    """Refusing non-text data is the reader's job (see test_reader); the bytes arrive."""
+def test_download_to_binary_body_is_downloaded_as_is(
+    data_server, tmp_path: Path
+) -> None:
+    """Refusing non-text data is the reader's job (see test_reader): bytes arrive."""
     destination = download_to(data_server.url("/binary"), tmp_path / "data")
 
     assert destination.read_bytes()[:2] == b"\x1f\x8b"
@@ -107,8 +114,12 @@ def test_download_to_local_file_is_copied(
     assert destination.read_bytes() == source.read_bytes()
 
 
-def test_resolve_local_path_missing_file_names_the_places_looked(tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"'nao_existe\.csv' does not exist \(looked in"):
+def test_resolve_local_path_missing_file_names_the_places_looked(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(
+        DownloadError, match=r"'nao_existe\.csv' does not exist \(looked in"
+    ):
         resolve_local_path("nao_existe.csv")
 
 
@@ -124,7 +135,9 @@ def test_download_to_empty_local_file_raises(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x.csv", "s3://bucket/x.csv"])
 def test_download_to_unsupported_scheme_raises(tmp_path: Path, url: str) -> None:
-    with pytest.raises(InvalidParameterError, match=r"has scheme '(ftp|s3)'; expected http"):
+    with pytest.raises(
+        InvalidParameterError, match=r"has scheme '(ftp|s3)'; expected http"
+    ):
         download_to(url, tmp_path / "data")
 
     assert not (tmp_path / "data").exists()

@@ -1,4 +1,4 @@
-"""Format detection and typed reading of the real samples, checked against the raw bytes."""
+"""Format detection and typed reading of the real samples, checked against raw bytes."""
 
 import codecs
 import csv
@@ -19,7 +19,9 @@ CHAMADOS = "rio_1746_chamados_2023-04-01.csv"
 INMET_TEXT_COLUMNS = {"data", "hora_utc"}
 
 
-def read_raw(path: Path, encoding: str, delimiter: str) -> tuple[list[str], list[list[str]]]:
+def read_raw(
+    path: Path, encoding: str, delimiter: str
+) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a file, parsed by hand with the csv module."""
     with open(path, encoding=encoding, newline="") as file:
         header, *rows = list(csv.reader(file, delimiter=delimiter))
@@ -75,12 +77,16 @@ def test_detect_format_utf16_excel_export_is_text_not_binary(tmp_path: Path) -> 
 
 
 def test_detect_format_given_values_are_kept(data_dir: Path) -> None:
-    found = detect_format(data_dir / INMET, encoding="latin-1", delimiter=";", decimal=",")
+    found = detect_format(
+        data_dir / INMET, encoding="latin-1", delimiter=";", decimal=","
+    )
 
     assert found == CsvFormat(encoding="latin-1", delimiter=";", decimal=",")
 
 
-def test_read_delimited_inmet_matches_the_raw_file_value_by_value(data_dir: Path) -> None:
+def test_read_delimited_inmet_matches_the_raw_file_value_by_value(
+    data_dir: Path,
+) -> None:
     path = data_dir / INMET
     header, rows = read_raw(path, "latin-1", ";")
 
@@ -112,7 +118,9 @@ def test_read_delimited_inmet_decimal_comma_and_types(data_dir: Path) -> None:
     assert table.column("hora_utc").to_pylist()[:2] == ["0000 UTC", "0100 UTC"]
 
 
-def test_read_delimited_chamados_keeps_id_bairro_integer_with_nulls(data_dir: Path) -> None:
+def test_read_delimited_chamados_keeps_id_bairro_integer_with_nulls(
+    data_dir: Path,
+) -> None:
     path = data_dir / CHAMADOS
     _, rows = read_raw(path, "utf-8", ",")
 
@@ -120,7 +128,9 @@ def test_read_delimited_chamados_keeps_id_bairro_integer_with_nulls(data_dir: Pa
 
     assert table.schema.field("id_bairro").type == pa.int64()
     assert table.column("id_bairro").null_count == 131
-    assert table.column("id_bairro").to_pylist() == [int(r[2]) if r[2] else None for r in rows]
+    assert table.column("id_bairro").to_pylist() == [
+        int(r[2]) if r[2] else None for r in rows
+    ]
     assert table.column("id_chamado").to_pylist() == [int(r[0]) for r in rows]
     assert table.schema.field("data_inicio").type == pa.timestamp("s")
     assert table.column("data_inicio").to_pylist() == [
@@ -131,12 +141,22 @@ def test_read_delimited_chamados_keeps_id_bairro_integer_with_nulls(data_dir: Pa
 
 @pytest.mark.parametrize(
     ("encoding", "delimiter", "decimal"),
-    [("utf-8", ",", "."), ("latin-1", ";", ","), ("utf-8", "\t", ","), ("utf-8", "|", ".")],
+    [
+        ("utf-8", ",", "."),
+        ("latin-1", ";", ","),
+        ("utf-8", "\t", ","),
+        ("utf-8", "|", "."),
+    ],
 )
 def test_read_delimited_integer_column_with_empty_cells_stays_int64(
     tmp_path: Path, encoding: str, delimiter: str, decimal: str
 ) -> None:
-    lines = [["código", "valor", "nome"], ["3", "1.5", "São"], ["", "2", ""], ["7", "", "Méier"]]
+    lines = [
+        ["código", "valor", "nome"],
+        ["3", "1.5", "São"],
+        ["", "2", ""],
+        ["7", "", "Méier"],
+    ]
     text = "\r\n".join(delimiter.join(line) for line in lines).replace(".", decimal)
     path = tmp_path / "ints.csv"
     path.write_bytes(text.encode(encoding))
@@ -151,7 +171,9 @@ def test_read_delimited_integer_column_with_empty_cells_stays_int64(
 
 def test_read_delimited_leading_zeros_stay_text(tmp_path: Path) -> None:
     path = tmp_path / "codes.csv"
-    path.write_text("cep,cpf,quantidade\n01310100,01234567890,10\n20040002,11122233344,0\n")
+    path.write_text(
+        "cep,cpf,quantidade\n01310100,01234567890,10\n20040002,11122233344,0\n"
+    )
 
     table = read_delimited(path, detect_format(path))
 
@@ -162,7 +184,9 @@ def test_read_delimited_leading_zeros_stay_text(tmp_path: Path) -> None:
     }
 
 
-def test_read_delimited_duplicate_and_accented_headers_are_cleaned(tmp_path: Path) -> None:
+def test_read_delimited_duplicate_and_accented_headers_are_cleaned(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "headers.csv"
     path.write_text("Nome,NOME,Área (km²),2022,\na,b,1,2,3\n")
 
@@ -175,7 +199,9 @@ def test_read_delimited_ragged_line_raises(tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("a,b\n1,2\n3,4,5\n")
 
-    with pytest.raises(FileFormatError, match=r"'ragged\.csv' could not be read .*Expected 2"):
+    with pytest.raises(
+        FileFormatError, match=r"'ragged\.csv' could not be read .*Expected 2"
+    ):
         read_delimited(path, detect_format(path))
 
 
@@ -188,7 +214,9 @@ def test_detect_format_wrong_explicit_encoding_raises(data_dir: Path) -> None:
 
 
 def test_detect_format_unknown_encoding_raises(data_dir: Path) -> None:
-    with pytest.raises(FileFormatError, match=r"encoding='latin-9000' is not an encoding"):
+    with pytest.raises(
+        FileFormatError, match=r"encoding='latin-9000' is not an encoding"
+    ):
         detect_format(data_dir / INMET, encoding="latin-9000")
 
 
@@ -206,5 +234,7 @@ def test_detect_format_undecodable_bytes_raise(tmp_path: Path) -> None:
     path = tmp_path / "noise.csv"
     path.write_bytes(bytes(generator.randrange(1, 256) for _ in range(5000)))
 
-    with pytest.raises(FileFormatError, match=r"'noise\.csv' is not text in any encoding"):
+    with pytest.raises(
+        FileFormatError, match=r"'noise\.csv' is not text in any encoding"
+    ):
         detect_format(path)

@@ -27,13 +27,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PIPELINES_SCRIPT = Path(sys.executable).parent / "pipelines"
 DETECT_SECRETS_HOOK = Path(sys.executable).parent / "detect-secrets-hook"
 
+LOCAL_PASSWORD = "local-dev-pass"  # pragma: allowlist secret
 SECRETS_TOML = """
 ["discord_webhooks/flow_failures"]
 url = "http://127.0.0.1:9/webhook"
 
 ["db/postgres"]
 username = "ana"
-password = "local-dev-pass"
+password = "local-dev-pass"  # pragma: allowlist secret
 port = 5432
 """
 
@@ -135,12 +136,12 @@ def test_vault_dev_serves_the_file_until_ctrl_c(
 
     assert sorted(exports) == ["VAULT_ADDRESS", "VAULT_TOKEN"]
     assert exports["VAULT_ADDRESS"].startswith("http://127.0.0.1:")
-    assert secret == {"username": "ana", "password": "local-dev-pass", "port": 5432}
+    assert secret == {"username": "ana", "password": LOCAL_PASSWORD, "port": 5432}
     assert webhook == {"url": "http://127.0.0.1:9/webhook"}
     assert returncode == 0
     assert "2 secret(s)" in stderr
     assert "Dev Vault stopped" in stderr
-    assert "local-dev-pass" not in stderr
+    assert LOCAL_PASSWORD not in stderr
     assert not _is_answering(exports["VAULT_ADDRESS"])
 
 
@@ -174,7 +175,7 @@ def test_vault_dev_kv1_mount_exports_its_settings_and_stops_on_sigterm(
 
     assert exports["VAULT_MOUNT_POINT"] == "kv"
     assert exports["VAULT_KV_VERSION"] == "1"
-    assert secret["password"] == "local-dev-pass"
+    assert secret["password"] == LOCAL_PASSWORD
     assert returncode == 0
     assert not _is_answering(exports["VAULT_ADDRESS"])
 
@@ -188,7 +189,7 @@ def test_vault_dev_kv1_mount_exports_its_settings_and_stops_on_sigterm(
             "top-level entry 'token' is a str, expected a table of keys",
         ),
         (
-            '[database.postgres]\npassword = "valor-secreto"',
+            '[database.postgres]\nhost = "valor-secreto"',
             'quote it: ["database/postgres"]',
         ),
         ('["/"]\nkey = "valor-secreto"', "a table has an empty path '/'"),

@@ -34,6 +34,11 @@ from pipelines_cli.vault_commands import DevVaultServer
 
 KV1_MOUNT = "kv1"
 
+# fake values written to the test server
+KV2_PASSWORD = "kv2-pass"  # pragma: allowlist secret
+KV1_PASSWORD = "kv1-pass"  # pragma: allowlist secret
+TASK_PASSWORD = "task-pass"  # pragma: allowlist secret
+
 
 def _retry_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [record for record in caplog.records if "retrying in" in record.getMessage()]
@@ -137,11 +142,11 @@ def test_get_vault_secret_empty_path_is_rejected(
 def test_get_vault_secret_kv2_returns_the_secret_own_keys(
     vault_env: DevVaultServer, write_secret: Callable[..., str]
 ) -> None:
-    path = write_secret({"username": "ana", "password": "kv2-pass", "port": 5432})
+    path = write_secret({"username": "ana", "password": KV2_PASSWORD, "port": 5432})
 
     secret = get_vault_secret(path)
 
-    assert secret == {"username": "ana", "password": "kv2-pass", "port": 5432}
+    assert secret == {"username": "ana", "password": KV2_PASSWORD, "port": 5432}
 
 
 def test_get_vault_secret_kv2_reads_the_latest_version(
@@ -159,13 +164,15 @@ def test_get_vault_secret_kv1_mount(
     write_secret: Callable[..., str],
 ) -> None:
     path = write_secret(
-        {"username": "bia", "password": "kv1-pass"}, mount_point=KV1_MOUNT, kv_version=1
+        {"username": "bia", "password": KV1_PASSWORD},
+        mount_point=KV1_MOUNT,
+        kv_version=1,
     )
     monkeypatch.setenv("VAULT_MOUNT_POINT", KV1_MOUNT)
     monkeypatch.setenv("VAULT_KV_VERSION", "1")
 
-    assert get_vault_secret(path) == {"username": "bia", "password": "kv1-pass"}
-    assert get_username_and_password_from_secret(path) == ("bia", "kv1-pass")
+    assert get_vault_secret(path) == {"username": "bia", "password": KV1_PASSWORD}
+    assert get_username_and_password_from_secret(path) == ("bia", KV1_PASSWORD)
 
 
 def test_get_vault_secret_accepts_a_client_and_settings(
@@ -199,7 +206,7 @@ def test_get_vault_secret_value_returns_one_key(
 def test_get_secret_task_returns_secret_or_key_in_a_flow(
     vault_env: DevVaultServer, write_secret: Callable[..., str]
 ) -> None:
-    path = write_secret({"username": "carla", "password": "task-pass"})
+    path = write_secret({"username": "carla", "password": TASK_PASSWORD})
     with PrefectFlow("test: get_secret") as flow:
         whole = get_secret(path)
         password = get_secret(path, key="password")
@@ -207,8 +214,11 @@ def test_get_secret_task_returns_secret_or_key_in_a_flow(
     state = flow.run()
 
     assert state.is_successful()
-    assert state.result[whole].result == {"username": "carla", "password": "task-pass"}
-    assert state.result[password].result == "task-pass"
+    assert state.result[whole].result == {
+        "username": "carla",
+        "password": TASK_PASSWORD,
+    }
+    assert state.result[password].result == TASK_PASSWORD
     assert get_secret.checkpoint is False
 
 

@@ -21,6 +21,9 @@ MIN_MASKED_LENGTH = 4
 # urllib3's request log, whose DEBUG lines hold URLs (a webhook's URL is a secret).
 MASKED_LOGGER_NAMES = ("prefect", "urllib3.connectionpool")
 
+# NOTE: the set is per process. With a process-based Dask executor each worker masks
+# what it read itself; a value read in one worker and logged in another is not known
+# there. Read secrets in the task that uses them (the `get_secret` task does).
 _lock = threading.Lock()
 _secret_values: set[str] = set()
 

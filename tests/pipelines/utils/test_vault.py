@@ -229,9 +229,10 @@ def test_get_secret_task_returns_secret_or_key_in_a_flow(
 @pytest.mark.parametrize(
     ("mount_point", "kv_version"), [("secret", "2"), (KV1_MOUNT, "1")]
 )
-def test_get_vault_secret_missing_path_names_path_and_mount(
+def test_get_vault_secret_missing_path_is_not_retried_and_names_path_and_mount(
     vault_env: DevVaultServer,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
     mount_point: str,
     kv_version: str,
 ) -> None:
@@ -240,9 +241,14 @@ def test_get_vault_secret_missing_path_names_path_and_mount(
 
     with pytest.raises(
         SecretNotFoundError,
-        match=rf"No secret at path 'no/such/secret' in mount '{mount_point}' \(KV v{kv_version}\)",
+        match=(
+            rf"No secret at path 'no/such/secret' in mount '{mount_point}' "
+            rf"\(KV v{kv_version}\)"
+        ),
     ):
         get_vault_secret("no/such/secret")
+
+    assert _retry_warnings(caplog) == []
 
 
 def test_get_vault_secret_path_with_mount_prefix_gets_a_hint(

@@ -21,8 +21,6 @@ from pipelines_cli.schedule_preview import (
 if TYPE_CHECKING:
     from pipelines.flows import RegisteredFlow
 
-console = Console(highlight=False)
-
 
 def schedule(
     flow_name: str | None = typer.Argument(
@@ -97,8 +95,11 @@ def _show_next_runs(entry: "RegisteredFlow", count: int, timezone: str) -> None:
     )
     if not runs:
         raise CliError(f"Flow {flow.name!r} has no future runs: every clock has ended.")
+    # NOTE: a console per call, so that it takes the terminal width of this run.
+    console = Console(highlight=False)
     table = Table(title=f"Next {len(runs)} run(s) of {flow.name!r}")
-    for column in (f"start ({timezone})", "clock", "labels", "parameters"):
+    table.add_column(f"start ({timezone})", no_wrap=True)
+    for column in ("clock", "labels", "parameters"):
         table.add_column(column, overflow="fold")
     for run in runs:
         table.add_row(

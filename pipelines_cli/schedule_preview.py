@@ -240,7 +240,7 @@ def format_weekly_load(load: WeeklyLoad) -> str:
     window = f"{load.start.format('YYYY-MM-DD HH:mm')} ({load.timezone})"
     if not load.counts:
         return f"No scheduled runs in the week from {window}."
-    header = "     " + "".join(f"{hour:>3d}" for hour in range(24))
+    header = "     " + "".join(f" {hour:02d}" for hour in range(24))
     blocks = []
     for label in sorted(load.counts):
         day, hour, runs = load.peak(label)

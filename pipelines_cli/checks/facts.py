@@ -81,8 +81,8 @@ class FlowFacts:
     @property
     def project(self) -> str | None:
         """The project folder of the flow, None for an orgao-level `flows.py`."""
-        parts = Path(self.path).parts
-        return parts[2] if len(parts) == 5 else None
+        parts = Path(self.path).parts  # pipelines/<orgao>/<projeto>/flows.py
+        return parts[2] if len(parts) == 4 else None
 
 
 @dataclass(frozen=True)

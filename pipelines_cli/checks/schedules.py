@@ -10,12 +10,14 @@
 """
 
 import difflib
+from datetime import datetime
 from pathlib import Path
 
 from pipelines_cli.checks.facts import ClockFacts, FlowFacts, RepositoryFacts
 from pipelines_cli.checks.problems import Problem
 
-GOOD_START = 'pendulum.datetime(2021, 1, 1, 4, 0, tz="America/Sao_Paulo")'
+RIO_TIMEZONE = "America/Sao_Paulo"
+GOOD_START = f'pendulum.datetime(2021, 1, 1, 4, 0, tz="{RIO_TIMEZONE}")'
 
 
 def check(facts: RepositoryFacts, root: Path) -> list[Problem]:
@@ -34,18 +36,29 @@ def _where(flow: FlowFacts, clock: ClockFacts) -> tuple[str, int | None]:
     return clock.path or flow.path, clock.line or flow.line
 
 
+def _good_start(clock: ClockFacts) -> str:
+    """The clock's own wall time, written as a pendulum date in Rio's time."""
+    if clock.start_date is None:
+        return GOOD_START
+    wall = datetime.fromisoformat(clock.start_date)
+    return (
+        f"pendulum.datetime({wall.year}, {wall.month}, {wall.day}, {wall.hour}, "
+        f'{wall.minute}, tz="{RIO_TIMEZONE}")'
+    )
+
+
 def _check_timezone(flow: FlowFacts, clock: ClockFacts) -> list[Problem]:
     subject = f"{clock.kind} #{clock.index} of flow {flow.name!r}"
     if clock.timezone_issue == "naive":
         message = (
             f"{subject} starts at {clock.start_date}, a date without time zone, so "
-            f"Prefect reads it as UTC (3 hours off in Rio); use start_date={GOOD_START}."
+            f"Prefect reads it as UTC (3 hours off in Rio); use start_date={_good_start(clock)}."
         )
     elif clock.timezone_issue == "pytz-lmt":
         message = (
             f"{subject} starts at {clock.start_date}: a pytz zone passed as tzinfo "
             f"gives its first historical offset ({clock.utc_offset}), not -03:00; use "
-            f"start_date={GOOD_START} (or pytz's zone.localize(...))."
+            f"start_date={_good_start(clock)} (or pytz's zone.localize(...))."
         )
     elif clock.timezone_issue == "missing" and clock.kind == "CronClock":
         message = (

@@ -129,8 +129,8 @@ def imported_orgaos(init_path: Path) -> set[str]:
 
 
 def list_orgao_folders(pipelines_dir: Path) -> list[Path]:
-    """Folders under `pipelines/` that hold an orgao: any folder with Python files,
-    except `utils` and hidden or private ones."""
+    """Folders under `pipelines/` that hold an orgao: any folder with Python files
+    (at any depth), except `utils` and hidden or private ones."""
     return [
         path
         for path in _code_folders(pipelines_dir)
@@ -139,7 +139,8 @@ def list_orgao_folders(pipelines_dir: Path) -> list[Path]:
 
 
 def list_project_folders(orgao_dir: Path) -> list[Path]:
-    """Folders of an orgao that hold a project: any sub-folder with Python files."""
+    """Folders of an orgao that hold a project: any sub-folder with Python files
+    (a folder of data files only is not a project)."""
     return _code_folders(orgao_dir)
 
 
@@ -151,7 +152,7 @@ def _code_folders(parent: Path) -> list[Path]:
         for path in parent.iterdir()
         if path.is_dir()
         and not path.name.startswith((".", "_"))
-        and any(child.suffix == ".py" for child in path.iterdir() if child.is_file())
+        and any(path.rglob("*.py"))
     )
 
 

@@ -22,6 +22,7 @@ from pipelines_cli.scaffold.edits import (
     insert_import_line,
 )
 from pipelines_cli.scaffold.exceptions import (
+    InvalidNameError,
     MissingOrgaoError,
     NameTakenError,
     ScaffoldWriteError,
@@ -35,6 +36,9 @@ from pipelines_cli.scaffold.names import (
 from pipelines_cli.scaffold.render import render_template
 
 logger = logging.getLogger(__name__)
+
+# The longest line the linters accept (`.pylintrc`); generated lines stay within it.
+MAX_LINE_LENGTH = 100
 
 PACKAGE_INIT_DOCSTRING = (
     "The office's flows: importing this package imports every orgao, so every flow "
@@ -138,6 +142,14 @@ def create_project(root: Path, orgao: str, projeto: str) -> ScaffoldResult:
             f"or create it with 'pipelines new orgao {orgao} --sigla <SIGLA>'."
         )
     validate_project_slug(projeto)
+    import_line = f"from pipelines.{orgao}.{projeto}.flows import *  # noqa: F401,F403"
+    if len(import_line) > MAX_LINE_LENGTH:
+        room = MAX_LINE_LENGTH - len(import_line) + len(projeto)
+        raise InvalidNameError(
+            f"Invalid project name {projeto!r}: in orgao {orgao!r} a project name has at "
+            f"most {room} characters, so that its import line in the orgao's __init__.py "
+            f"fits in {MAX_LINE_LENGTH} columns; choose a shorter name."
+        )
     target = orgao_dir / projeto
     if target.exists() or (orgao_dir / f"{projeto}.py").exists():
         raise NameTakenError(
@@ -165,7 +177,7 @@ def create_project(root: Path, orgao: str, projeto: str) -> ScaffoldResult:
             init_path,
             insert_import_line(
                 init_path.read_text(encoding="utf-8"),
-                f"from pipelines.{orgao}.{projeto}.flows import *  # noqa: F401,F403",
+                import_line,
                 f"from pipelines.{orgao}.",
                 f"{sigla} ({orgao}): imports the flows of each of its projects.",
             ),

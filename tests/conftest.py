@@ -1,4 +1,4 @@
-"""Fixtures for every test: an isolated local datalake, and the real data samples.
+"""Fixtures for every test: an isolated local datalake, no shared Vault, the data samples.
 
 No test may touch the repository's own `.datalake`: each test gets a fresh datalake
 folder through `PIPELINES_DATALAKE_ROOT`, and the backend is the local one whatever
@@ -34,6 +34,14 @@ def isolated_datalake(
     root = tmp_path / "datalake"
     monkeypatch.setenv(ROOT_ENV_VAR, str(root))
     return root
+
+
+@pytest.fixture(autouse=True)
+def no_shared_vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsets the developer's Vault settings, so a failing flow in a test never reads
+    real secrets nor posts a real notification; Vault tests start their own server."""
+    for name in ("VAULT_ADDRESS", "VAULT_TOKEN", "VAULT_ADDR"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

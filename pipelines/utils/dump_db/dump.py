@@ -7,11 +7,14 @@ Errors that another attempt cannot fix (login, query, types) fail at once.
 """
 
 import logging
+import queue
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pipelines.utils.dump_db.parameters import LAST_PARTITION, DumpRequest
 from pipelines.utils.dump_db.queries import LowerBound, build_dump_statement, typed_lower_bound
@@ -33,7 +36,13 @@ DEFAULT_RETRY_DELAY_SECONDS = 10.0
 # Progress is logged at INFO every this many batches (DEBUG for each one).
 PROGRESS_EVERY_BATCHES = 10
 
+# Batches read ahead while the previous one is written: reading (driver, network,
+# database) and writing (Parquet encoding, compression) overlap on two cores.
+READ_AHEAD_BATCHES = 2
+
 _RETRIABLE = (DatabaseConnectionLostError, DatabaseUnreachableError)
+
+T = TypeVar("T")
 
 
 def run_dump(  # pylint: disable=too-many-arguments
@@ -162,9 +171,8 @@ def _dump_once(
             partition_date_format=request.partition_date_format,
         ) as writer:
             rows = batches = 0
-            for batch in reader.read_batches(
-                statement, columns, batch_size=request.batch_size
-            ):
+            stream = reader.read_batches(statement, columns, batch_size=request.batch_size)
+            for batch in read_ahead(stream, READ_AHEAD_BATCHES):
                 writer.write(batch)
                 rows, batches = rows + batch.num_rows, batches + 1
                 _log_progress(logger, rows, batches, started)
@@ -241,3 +249,63 @@ def _log_progress(logger: logging.Logger, rows: int, batches: int, started: floa
             batches,
             rows / seconds if seconds else 0.0,
         )
+
+
+def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """Yields `items`, produced by a background thread up to `depth` items ahead.
+
+    An error in the producer is raised here, in the consumer. When the consumer
+    stops early (an error while writing, or `close()`), the producer is told to stop
+    and joined before this generator returns, so the connection it reads from is
+    never closed under it.
+
+    Args:
+        items: an iterator that may block (a database cursor).
+        depth: how many items may wait in the queue.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(end)
+        except BaseException as exc:  # pylint: disable=broad-except  # re-raised below
+            offer(_Failure(exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    producer = threading.Thread(target=produce, name="dump_db-reader", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is end:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        producer.join()
+
+
+class _Failure:
+    """An exception raised by the producer thread, carried to the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error

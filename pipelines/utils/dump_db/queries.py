@@ -63,11 +63,14 @@ def sqlalchemy_dialect(db_type: str) -> "Dialect":
 
     if db_type == "postgresql":
         return PGDialect_psycopg(paramstyle="numeric_dollar")
-    return {
+    dialect = {
         "mysql": MySQLDialect_pymysql,
         "sql_server": MSDialect_pymssql,
         "oracle": OracleDialect_oracledb,
-    }[db_type]()
+    }[db_type]
+    # NOTE: with its DB-API module the dialect takes the driver's parameter style
+    # (pymysql and pymssql: `%(name)s`, oracledb: `:name`), as an engine would.
+    return dialect(dbapi=dialect.import_dbapi())
 
 
 def as_text_clause(query: str) -> Any:
@@ -161,7 +164,7 @@ def build_dump_statement(
     *,
     db_type: str,
     lower_bound: LowerBound | None = None,
-) -> "Executable":
+) -> "str | Executable":
     """The statement that reads the dump's rows.
 
     Args:
@@ -171,17 +174,19 @@ def build_dump_statement(
         lower_bound: the incremental filter, or None.
 
     Returns:
-        `text(query)` when nothing needs wrapping, else a SELECT over it.
+        The query itself when nothing needs wrapping, else a SQLAlchemy SELECT
+        over it (SQLAlchemy is imported only then).
 
     Raises:
         InvalidParameterError: the query must be wrapped but SQL Server cannot
             (a query that starts with WITH cannot be a derived table there).
     """
+    if lower_bound is None and not any(c.is_selected_as_utc for c in columns):
+        return query
+
     # pylint: disable=import-outside-toplevel
     from sqlalchemy import Date, DateTime, String, bindparam, column, select
 
-    if lower_bound is None and not any(c.is_selected_as_utc for c in columns):
-        return as_text_clause(query)
     if db_type == "sql_server" and re.match(r"\s*with\b", query, flags=re.IGNORECASE):
         raise InvalidParameterError(
             "execute_query starts with WITH, and SQL Server cannot use such a query as "
@@ -229,7 +234,7 @@ def _utc(expression: "ColumnElement", db_type: str) -> "ColumnElement":
     )
 
 
-def compile_statement(statement: "Executable", db_type: str) -> tuple[str, list[Any]]:
+def compile_statement(statement: "str | Executable", db_type: str) -> tuple[str, list[Any]]:
     """The SQL text the engine receives and its parameters, in placeholder order.
 
     Args:
@@ -237,8 +242,10 @@ def compile_statement(statement: "Executable", db_type: str) -> tuple[str, list[
         db_type: the engine.
 
     Returns:
-        The SQL and the positional parameters (names in order for named styles).
+        The SQL and its parameters, in the order of the placeholders.
     """
+    if isinstance(statement, str):
+        return statement, []
     compiled = statement.compile(dialect=sqlalchemy_dialect(db_type))
     names = list(compiled.positiontup or compiled.params)
     return str(compiled), [compiled.params[name] for name in names]

@@ -14,7 +14,7 @@ database and never the password.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -170,9 +170,14 @@ class SourceReader(ABC):
 
     @abstractmethod
     def read_batches(
-        self, statement: "Executable", columns: list[SourceColumn], *, batch_size: int
+        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
     ) -> Iterator["pa.RecordBatch"]:
-        """Runs the statement and yields its rows, `batch_size` at a time.
+        """Runs the statement and yields its rows, in batches of `batch_size` rows.
+
+        Args:
+            statement: the query itself, or a SELECT over it (`queries`).
+            columns: the described columns, whose types the batches take.
+            batch_size: rows per batch; only the last batch may have fewer.
 
         Raises:
             DatabaseConnectionLostError: the connection broke while reading.
@@ -228,18 +233,26 @@ def open_reader(settings: ConnectionSettings) -> SourceReader:
 
 
 class PostgresReader(SourceReader):
-    """PostgreSQL through ADBC: a server-side cursor fetched as Arrow batches."""
+    """PostgreSQL through ADBC, in a read-only transaction, batches kept columnar.
+
+    A query without parameters streams through COPY, ADBC's fastest path. A query
+    with parameters (an incremental bound) runs behind a server-side cursor,
+    `DECLARE ... NO SCROLL CURSOR` with the parameters bound by the server, fetched
+    `batch_size` rows at a time: COPY cannot take parameters, and ADBC would read a
+    parameterized result whole. ADBC's low-level API is used, not its DB-API
+    module, which imports pandas (a second per process).
+    """
 
     def __init__(self, settings: ConnectionSettings) -> None:
         super().__init__(settings)
+        self._database: Any = None
         self._connection: Any = None
-        self._cursor: Any = None
+        self._statements: list[Any] = []
 
     def uri(self) -> str:
         """The libpq URI; user, password and database are percent-encoded."""
-        user, password = quote(self.settings.username, safe=""), quote(
-            self.settings.password, safe=""
-        )
+        user = quote(self.settings.username, safe="")
+        password = quote(self.settings.password, safe="")
         login = f"{user}:{password}" if self.settings.password else user
         return (
             f"postgresql://{login}@{self.settings.host}:{self.settings.port}/"
@@ -249,61 +262,123 @@ class PostgresReader(SourceReader):
 
     def connect(self) -> None:
         import adbc_driver_manager  # pylint: disable=import-outside-toplevel
-        import adbc_driver_postgresql.dbapi  # pylint: disable=import-outside-toplevel
+        import adbc_driver_postgresql  # pylint: disable=import-outside-toplevel
 
         try:
-            self._connection = adbc_driver_postgresql.dbapi.connect(self.uri())
+            self._database = adbc_driver_postgresql.connect(self.uri())
+            self._connection = adbc_driver_manager.AdbcConnection(self._database)
+            self._connection.set_autocommit(False)
+            self._statement("SET TRANSACTION READ ONLY", use_copy=False).execute_update()
         except adbc_driver_manager.Error as exc:
-            raise self.connect_error(exc) from exc
-        self._cursor = self._connection.cursor()
-        # NOTE: COPY cannot run FETCH; the cursor below streams without it.
-        self._cursor.adbc_statement.set_options(**{"adbc.postgresql.use_copy": "false"})
-        try:
-            self._cursor.execute("SET TRANSACTION READ ONLY")
-        except adbc_driver_manager.Error as exc:
+            self.close()
             raise self.connect_error(exc) from exc
 
     def close(self) -> None:
-        for handle in (self._cursor, self._connection):
+        for handle in [*self._statements, self._connection, self._database]:
             try:
                 if handle is not None:
                     handle.close()
             except Exception:  # pylint: disable=broad-except  # closing a broken link
                 pass
-        self._cursor = self._connection = None
+        self._statements, self._connection, self._database = [], None, None
 
     def describe(self, query: str) -> list[SourceColumn]:
         import adbc_driver_manager  # pylint: disable=import-outside-toplevel
+        import pyarrow as pa  # pylint: disable=import-outside-toplevel
 
         try:
-            schema = self._cursor.adbc_execute_schema(query)
+            handle = self._statement(query, use_copy=False).execute_schema()
+            schema = pa.Schema._import_from_c(handle.address)  # pylint: disable=protected-access
         except adbc_driver_manager.Error as exc:
             raise self.query_error(exc, query) from exc
         return postgres_columns(schema)
 
     def read_batches(
-        self, statement: "Executable", columns: list[SourceColumn], *, batch_size: int
+        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
     ) -> Iterator["pa.RecordBatch"]:
         import adbc_driver_manager  # pylint: disable=import-outside-toplevel
 
         sql, parameters = compile_statement(statement, "postgresql")
-        fetch = f"FETCH FORWARD {int(batch_size)} FROM {POSTGRES_CURSOR}"
+        batches = (
+            self._fetch_from_cursor(sql, parameters, batch_size)
+            if parameters
+            else self._stream(self._statement(sql, use_copy=True))
+        )
         try:
-            self._cursor.execute(
-                f"DECLARE {POSTGRES_CURSOR} NO SCROLL CURSOR FOR {sql}",
-                tuple(parameters) or None,
-            )
-            while True:
-                self._cursor.execute(fetch)
-                rows = 0
-                for batch in self._cursor.fetch_record_batch():
-                    rows += batch.num_rows
-                    if batch.num_rows:
-                        yield normalize_postgres_batch(batch, columns)
-                if rows < batch_size:
-                    return
+            for batch in rebatch(batches, batch_size):
+                yield normalize_postgres_batch(batch, columns)
         except adbc_driver_manager.Error as exc:
             raise self.query_error(exc, sql) from exc
+
+    def _fetch_from_cursor(
+        self, sql: str, parameters: Sequence[Any], batch_size: int
+    ) -> Iterator["pa.RecordBatch"]:
+        declare = f"DECLARE {POSTGRES_CURSOR} NO SCROLL CURSOR FOR {sql}"
+        self._statement(declare, use_copy=False, parameters=parameters).execute_update()
+        fetch = self._statement(
+            f"FETCH FORWARD {int(batch_size)} FROM {POSTGRES_CURSOR}", use_copy=False
+        )
+        while True:
+            rows = 0
+            for batch in self._stream(fetch):
+                rows += batch.num_rows
+                yield batch
+            if rows < batch_size:
+                return
+
+    def _statement(self, sql: str, *, use_copy: bool, parameters: Sequence[Any] = ()) -> Any:
+        import adbc_driver_manager  # pylint: disable=import-outside-toplevel
+        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+
+        statement = adbc_driver_manager.AdbcStatement(self._connection)
+        self._statements.append(statement)
+        statement.set_options(**{"adbc.postgresql.use_copy": str(use_copy).lower()})
+        statement.set_sql_query(sql)
+        if parameters:
+            names = [str(position) for position in range(len(parameters))]
+            statement.bind(pa.record_batch([[value] for value in parameters], names=names))
+        return statement
+
+    @staticmethod
+    def _stream(statement: Any) -> Iterator["pa.RecordBatch"]:
+        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+
+        handle, _ = statement.execute_query()
+        reader = pa.RecordBatchReader._import_from_c(handle.address)  # pylint: disable=protected-access
+        with reader:
+            yield from reader
+
+
+def rebatch(batches: Iterator["pa.RecordBatch"], size: int) -> Iterator["pa.RecordBatch"]:
+    """Re-cuts a stream of record batches into batches of exactly `size` rows.
+
+    The last batch may be smaller. Equal cuts make a re-run write equal files, and
+    memory stays within about two batches.
+    """
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+
+    pending: list["pa.RecordBatch"] = []
+    pending_rows = 0
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        while pending_rows >= size:
+            if len(pending) == 1 and pending_rows == size:
+                yield pending.pop()
+                pending_rows = 0
+                break
+            table = pa.Table.from_batches(pending)
+            yield _single_batch(table.slice(0, size))
+            rest = table.slice(size)
+            pending, pending_rows = rest.to_batches(), rest.num_rows
+    if pending_rows:
+        yield _single_batch(pa.Table.from_batches(pending))
+
+
+def _single_batch(table: "pa.Table") -> "pa.RecordBatch":
+    return table.combine_chunks().to_batches()[0]
 
 
 class SqlAlchemyReader(SourceReader):
@@ -357,10 +432,12 @@ class SqlAlchemyReader(SourceReader):
         self._connection = self._engine = None
 
     def read_batches(
-        self, statement: "Executable", columns: list[SourceColumn], *, batch_size: int
+        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
     ) -> Iterator["pa.RecordBatch"]:
         import sqlalchemy  # pylint: disable=import-outside-toplevel
 
+        if isinstance(statement, str):
+            statement = as_text_clause(statement)
         connection = self._connection.execution_options(
             stream_results=True, yield_per=batch_size
         )

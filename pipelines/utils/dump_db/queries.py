@@ -100,6 +100,19 @@ def describe_sql(db_type: str, query: str) -> str:
     return f"SELECT * FROM ({query}) AS {SOURCE_ALIAS} LIMIT 0"
 
 
+def describe_clause(db_type: str, query: str) -> Any:
+    """The SQLAlchemy clause a SQLAlchemy reader runs to describe `query`.
+
+    MySQL and Oracle run `describe_sql` (the user's query inside, colons kept
+    literal); SQL Server runs `SQL_SERVER_DESCRIBE` with the query bound as `:query`.
+    """
+    from sqlalchemy import text  # pylint: disable=import-outside-toplevel
+
+    if db_type == "sql_server":
+        return text(SQL_SERVER_DESCRIBE).bindparams(query=query)
+    return as_text_clause(describe_sql(db_type, query))
+
+
 def typed_lower_bound(
     column: SourceColumn,
     day: date,

@@ -20,17 +20,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pipelines.utils.dump_db.queries import (
-    SQL_SERVER_DESCRIBE,
-    as_text_clause,
-    compile_statement,
-    describe_sql,
-)
+from pipelines.utils.dump_db.queries import as_text_clause, compile_statement, describe_clause
 from pipelines.utils.dump_db.types import (
     SourceColumn,
-    mysql_column,
+    mysql_columns,
     normalize_postgres_batch,
-    oracle_column,
+    oracle_columns,
     postgres_columns,
     rows_to_record_batch,
     sql_server_column,
@@ -48,6 +43,12 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import Executable
 
 APPLICATION_NAME = "pipelines-dump_db"
+ENGINE_NAMES = {
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL/MariaDB",
+    "sql_server": "SQL Server",
+    "oracle": "Oracle",
+}
 CONNECT_TIMEOUT_SECONDS = 15
 POSTGRES_CURSOR = "pipelines_dump_db"
 
@@ -117,8 +118,9 @@ class ConnectionSettings:
 
     @property
     def description(self) -> str:
-        """`postgresql database 'x' at host:port`, for messages."""
-        return f"{self.db_type} database {self.database!r} at {self.host}:{self.port}"
+        """`PostgreSQL database 'x' at host:port`, for messages."""
+        engine = ENGINE_NAMES[self.db_type]
+        return f"{engine} database {self.database!r} at {self.host}:{self.port}"
 
 
 class SourceReader(ABC):
@@ -297,6 +299,7 @@ class PostgresReader(SourceReader):
         self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
     ) -> Iterator["pa.RecordBatch"]:
         import adbc_driver_manager  # pylint: disable=import-outside-toplevel
+        import pyarrow as pa  # pylint: disable=import-outside-toplevel
 
         sql, parameters = compile_statement(statement, "postgresql")
         batches = (
@@ -307,7 +310,9 @@ class PostgresReader(SourceReader):
         try:
             for batch in rebatch(batches, batch_size):
                 yield normalize_postgres_batch(batch, columns)
-        except adbc_driver_manager.Error as exc:
+        # NOTE: errors while the stream is read come through Arrow's C stream
+        # interface, as Arrow errors (an OSError for a broken connection).
+        except (adbc_driver_manager.Error, pa.ArrowException, OSError) as exc:
             raise self.query_error(exc, sql) from exc
 
     def _fetch_from_cursor(
@@ -455,13 +460,14 @@ class SqlAlchemyReader(SourceReader):
                 )
             raise error from exc
 
-    def _execute_describe(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
+    def _execute_describe(self, query: str) -> Any:
+        """Runs the statement that describes `query`; errors name `query` itself."""
         import sqlalchemy  # pylint: disable=import-outside-toplevel
 
         try:
-            return self._connection.execute(as_text_clause(sql), parameters or {})
+            return self._connection.execute(describe_clause(self.settings.db_type, query))
         except sqlalchemy.exc.DBAPIError as exc:
-            raise self.query_error(exc.orig, sql) from exc
+            raise self.query_error(exc.orig, query) from exc
 
 
 class MySQLReader(SqlAlchemyReader):
@@ -479,17 +485,11 @@ class MySQLReader(SqlAlchemyReader):
         }
 
     def describe(self, query: str) -> list[SourceColumn]:
-        result = self._execute_describe(describe_sql("mysql", query))
+        result = self._execute_describe(query)
         try:
             # NOTE: only pymysql's result fields carry the charset (text or binary),
             # the unsigned flag and the decimal length; `description` drops them.
-            fields = result.cursor._result.fields  # pylint: disable=protected-access
-            return [
-                mysql_column(
-                    f.name, f.type_code, f.length, f.scale, flags=f.flags, charset=f.charsetnr
-                )
-                for f in fields
-            ]
+            return mysql_columns(result.cursor._result.fields)  # pylint: disable=protected-access
         finally:
             result.close()
 
@@ -503,7 +503,7 @@ class SqlServerReader(SqlAlchemyReader):
         return {"login_timeout": CONNECT_TIMEOUT_SECONDS, "appname": APPLICATION_NAME}
 
     def describe(self, query: str) -> list[SourceColumn]:
-        rows = self._execute_describe(SQL_SERVER_DESCRIBE, {"query": query}).fetchall()
+        rows = self._execute_describe(query).fetchall()
         return sql_server_columns(rows, query, self.settings.description)
 
 
@@ -545,12 +545,9 @@ class OracleReader(SqlAlchemyReader):
         return {"tcp_connect_timeout": CONNECT_TIMEOUT_SECONDS, "program": APPLICATION_NAME}
 
     def describe(self, query: str) -> list[SourceColumn]:
-        result = self._execute_describe(describe_sql("oracle", query))
+        result = self._execute_describe(query)
         try:
-            return [
-                oracle_column(entry[0], getattr(entry[1], "name", str(entry[1])), entry[4], entry[5])
-                for entry in result.cursor.description
-            ]
+            return oracle_columns(result.cursor.description)
         finally:
             result.close()
 

@@ -227,6 +227,23 @@ def _values_to_array(values: Sequence[Any], column: SourceColumn) -> "pa.Array":
 
 # MySQL/MariaDB: pymysql's result fields (type code, length, scale, flags, charset)
 
+
+def mysql_columns(fields: Sequence[Any]) -> list[SourceColumn]:
+    """Columns from pymysql's result fields (`name`, `type_code`, `length`, `scale`,
+    `flags`, `charsetnr`)."""
+    return [
+        mysql_column(
+            field.name,
+            field.type_code,
+            field.length,
+            field.scale,
+            flags=field.flags,
+            charset=field.charsetnr,
+        )
+        for field in fields
+    ]
+
+
 MYSQL_TYPE_NAMES = {
     0: "DECIMAL",
     1: "TINYINT",
@@ -427,6 +444,23 @@ def sql_server_column(
 
 
 # Oracle: python-oracledb's cursor.description (DB type, precision, scale)
+
+
+def oracle_columns(description: Sequence[Sequence[Any]]) -> list[SourceColumn]:
+    """Columns from python-oracledb's `cursor.description`.
+
+    Args:
+        description: DB-API 7-item entries; the type is a `DbType`
+            (`oracledb.DB_TYPE_NUMBER`, ...), precision and scale at 4 and 5.
+
+    Returns:
+        One column per entry.
+    """
+    return [
+        oracle_column(entry[0], getattr(entry[1], "name", str(entry[1])), entry[4], entry[5])
+        for entry in description
+    ]
+
 
 
 def oracle_column(  # pylint: disable=too-many-return-statements

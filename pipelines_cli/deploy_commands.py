@@ -69,64 +69,25 @@ def register_flows(
     ),
 ) -> None:
     """Register in Prefect the flows whose code changed; skip the others."""
-    # pylint: disable=import-outside-toplevel
-    from pipelines_cli.registration.apply import Outcome, apply_plan
-    from pipelines_cli.registration.plan import Status, plan_markdown
-
-    project = _checked_project(project)
-    constants = _global_constants()
-    if project == constants.PREFECT_STAGING_PROJECT.value and not no_schedule:
-        raise CliError(
-            f"Registering into the staging project {project!r} with schedules on would "
-            "start every staging flow on its schedule; pass --no-schedule."
-        )
-
+    project = _checked_project(project, schedules_off=no_schedule)
     registry = load_registry()
     with _registration_errors():
         built = _build_plan(registry, project, image_tag)
-    plan = built.plan
-
     if plan_only:
-        _print_plan(plan)
-        if markdown is not None:
-            _write(markdown, plan_markdown(plan, _owner_handles()))
-        invalid = plan.with_status(Status.INVALID)
-        if invalid:
-            raise CliError(
-                f"{len(invalid)} flow(s) cannot be registered: "
-                f"{', '.join(repr(item.name) for item in invalid)}; see the plan above."
-            )
-        return
-
-    console.print(plan.summary())
-    schedules = "inactive" if no_schedule else "active"
-    console.print(f"Registering with image {plan.image!r}, schedules {schedules}.")
-    results = apply_plan(
-        built.api,
-        plan,
-        activate_schedules=not no_schedule,
-        workers=workers,
-        on_result=_print_progress,
-    )
-    _print_results(results, plan.project)
-    for planned in plan.with_status(Status.GONE):
-        console.print(
-            f"[magenta]Gone from the code:[/magenta] {planned.name!r} (version "
-            f"{planned.remote.version}) stays registered; archive it in the Prefect UI "
-            "if it should stop running."
-        )
-    if markdown is not None:
-        _write(markdown, _results_markdown(results, plan))
-    failed = [result for result in results if result.outcome is Outcome.FAILED]
-    if failed:
-        raise CliError(
-            f"{len(failed)} of {len(results)} flows failed to register: "
-            f"{', '.join(repr(result.name) for result in failed)}; see the table above."
+        _show_plan(built.plan, markdown)
+    else:
+        _apply(
+            built,
+            activate_schedules=not no_schedule,
+            workers=workers,
+            markdown=markdown,
         )
 
 
 def run_cloud(
-    flow_name: str = typer.Argument(..., help="The flow's exact name (see 'pipelines list')."),
+    flow_name: str = typer.Argument(
+        ..., help="The flow's exact name (see 'pipelines list')."
+    ),
     label: list[str] = typer.Option(
         [],
         "--label",
@@ -146,12 +107,7 @@ def run_cloud(
     ),
 ) -> None:
     """Register one flow in the staging project and start a run of it there."""
-    from pipelines_cli.registration.deployment import (  # pylint: disable=import-outside-toplevel
-        uncommitted_files,
-    )
-
-    constants = _global_constants()
-    project = constants.PREFECT_STAGING_PROJECT.value
+    project = _global_constants().PREFECT_STAGING_PROJECT.value
     registry = load_registry()
     entry = find_flow(registry.by_name(), flow_name)
     parameters = parse_parameters(entry, parameter)
@@ -159,35 +115,11 @@ def run_cloud(
 
     with _registration_errors():
         built = _build_plan(registry, project, image_tag, only=[entry])
-        planned = built.plan.flows[0]
-        if planned.local is None or planned.local.flow is None:
-            raise CliError(str(planned.reason))
-        fingerprint = planned.local.fingerprint
-        assert fingerprint is not None
-
-        dirty = uncommitted_files(built.index.repo_root, list(fingerprint.files))
-        if dirty:
-            console.print(
-                f"[yellow]Warning:[/yellow] {len(dirty)} file(s) this flow runs differ "
-                f"from the last commit ({', '.join(dirty[:5])}); the cloud run uses the "
-                f"image {built.plan.image!r}, built from committed code."
-            )
-        registration = built.api.register(
-            planned.local.flow,
-            project=project,
-            idempotency_key=fingerprint.idempotency_key,
-            activate_schedule=False,
-        )
-        what = "unchanged" if planned.status.value == "unchanged" else "registered"
-        console.print(
-            f"Flow {entry.name!r} {what} in project {project!r}: version "
-            f"{registration.version}, image {built.plan.image!r}."
-        )
+        registration = _register_for_run(built)
         run_id = built.api.create_flow_run(
             registration.flow_id, parameters=parameters, labels=labels or None
         )
-        ui_url = os.environ.get(UI_URL_ENV_VAR) or constants.PREFECT_DEFAULT_UI_URL.value
-        url = built.api.flow_run_url(run_id, ui_url)
+        url = built.api.flow_run_url(run_id, _ui_url())
     console.print(f"[green]Flow run {run_id} created:[/green] {url}")
 
 
@@ -210,31 +142,120 @@ def _build_plan(
     registry: Any, project: str, image_tag: str | None, only: list[Any] | None = None
 ) -> _BuiltPlan:
     """Fingerprints the flows, asks the project what it holds, and compares."""
-    # pylint: disable=import-outside-toplevel
-    from pipelines_cli.registration import client as client_module
-    from pipelines_cli.registration.deployment import image_reference, resolve_image_tag
-    from pipelines_cli.registration.fingerprint import SourceIndex
-    from pipelines_cli.registration.plan import compare, prepare_local_flows
+    from pipelines_cli.registration import client, deployment, fingerprint, plan
 
-    index = SourceIndex.build()
-    tag = resolve_image_tag(image_tag, index.repo_root)
-    image = image_reference(tag.tag)
+    index = fingerprint.SourceIndex.build()
+    tag = deployment.resolve_image_tag(image_tag, index.repo_root)
     logger.info("Image tag %r comes from %s.", tag.tag, tag.source)
-    local_flows = prepare_local_flows(only or registry.flows, index, image)
+    image = deployment.image_reference(tag.tag)
+    local_flows = plan.prepare_local_flows(only or registry.flows, index, image)
 
-    api = client_module.PrefectApi(retry=client_module.DEFAULT_RETRY_POLICY)
-    project_id = api.project_id(project)
-    remote = api.project_flows(project_id)
-    if only is not None:
-        names = {entry.name for entry in only}
-        remote = {name: flow for name, flow in remote.items() if name in names}
-    return _BuiltPlan(compare(local_flows, remote, project=project, image=image), api, index)
+    api = client.PrefectApi(retry=client.DEFAULT_RETRY_POLICY)
+    remote = api.project_flows(api.project_id(project))
+    if only is not None:  # one flow: the others of the project are not its business
+        remote = {
+            entry.name: remote[entry.name] for entry in only if entry.name in remote
+        }
+    compared = plan.compare(local_flows, remote, project=project, image=image)
+    return _BuiltPlan(compared, api, index)
+
+
+def _show_plan(plan: Any, markdown: Path | None) -> None:
+    """Prints the plan (and writes it as Markdown); fails if a flow is invalid."""
+    from pipelines_cli.registration.plan import Status, plan_markdown
+
+    console.print(plan.summary())
+    table = Table()
+    for column in ("status", "flow", "owners", "why"):
+        table.add_column(column, overflow="fold")
+    for planned in plan.flows:
+        table.add_row(
+            _styled(planned.status.value),
+            planned.name,
+            ", ".join(planned.owners) or "-",
+            planned.reason,
+        )
+    console.print(table)
+    console.print(f"Image: {plan.image}")
+    if markdown is not None:
+        _write(markdown, plan_markdown(plan, _owner_handles()))
+    invalid = plan.with_status(Status.INVALID)
+    if invalid:
+        raise CliError(
+            f"{len(invalid)} flow(s) cannot be registered: "
+            f"{', '.join(repr(item.name) for item in invalid)}; see the plan above."
+        )
+
+
+def _apply(
+    built: _BuiltPlan, *, activate_schedules: bool, workers: int, markdown: Path | None
+) -> None:
+    """Registers what the plan says, prints the results; fails if a flow failed."""
+    from pipelines_cli.registration.apply import Outcome, apply_plan
+    from pipelines_cli.registration.plan import Status
+
+    plan = built.plan
+    console.print(plan.summary())
+    schedules = "active" if activate_schedules else "inactive"
+    console.print(f"Registering with image {plan.image!r}, schedules {schedules}.")
+    results = apply_plan(
+        built.api,
+        plan,
+        activate_schedules=activate_schedules,
+        workers=workers,
+        on_result=_print_progress,
+    )
+    _print_results(results, plan.project)
+    for planned in plan.with_status(Status.GONE):
+        console.print(
+            f"[magenta]Gone from the code:[/magenta] {planned.name!r} (version "
+            f"{planned.remote.version}) stays registered; archive it in the Prefect UI "
+            "if it should stop running."
+        )
+    if markdown is not None:
+        _write(markdown, _results_markdown(results, plan))
+    failed = [result.name for result in results if result.outcome is Outcome.FAILED]
+    if failed:
+        raise CliError(
+            f"{len(failed)} of {len(results)} flows failed to register: "
+            f"{', '.join(map(repr, failed))}; see the table above."
+        )
+
+
+def _register_for_run(built: _BuiltPlan) -> Any:
+    """Registers the one flow of a `run-cloud` plan (if it changed); returns the answer."""
+    from pipelines_cli.registration.deployment import uncommitted_files
+
+    plan = built.plan
+    [planned] = plan.flows
+    local = planned.local
+    if local is None or local.flow is None or local.fingerprint is None:
+        raise CliError(planned.reason)
+    dirty = uncommitted_files(built.index.repo_root, list(local.fingerprint.files))
+    if dirty:
+        console.print(
+            f"[yellow]Warning:[/yellow] {len(dirty)} file(s) this flow runs differ from "
+            f"the last commit ({', '.join(dirty[:5])}); the cloud run uses the image "
+            f"{plan.image!r}, built from committed code."
+        )
+    registration = built.api.register(
+        local.flow,
+        project=plan.project,
+        idempotency_key=local.fingerprint.idempotency_key,
+        activate_schedule=False,
+    )
+    what = "unchanged" if planned.status.value == "unchanged" else "registered"
+    console.print(
+        f"Flow {planned.name!r} {what} in project {plan.project!r}: version "
+        f"{registration.version}, image {plan.image!r}."
+    )
+    return registration
 
 
 @contextlib.contextmanager
 def _registration_errors() -> Iterator[None]:
     """Turns registration errors into one-line CLI errors."""
-    from pipelines_cli.registration.exceptions import (  # pylint: disable=import-outside-toplevel
+    from pipelines_cli.registration.exceptions import (
         RegistrationError,
     )
 
@@ -244,12 +265,18 @@ def _registration_errors() -> Iterator[None]:
         raise CliError(str(exc)) from exc
 
 
-def _checked_project(project: str) -> str:
+def _checked_project(project: str, *, schedules_off: bool) -> str:
     name = project.strip()
     if not name:
         raise CliError(
             "--project is empty; give the Prefect project to register into, e.g. "
             "--project staging."
+        )
+    staging = _global_constants().PREFECT_STAGING_PROJECT.value
+    if name == staging and not schedules_off:
+        raise CliError(
+            f"Registering into the staging project {name!r} with schedules on would "
+            "start every staging flow on its schedule; pass --no-schedule."
         )
     return name
 
@@ -272,6 +299,13 @@ def _global_constants() -> Any:
     return importlib.import_module("pipelines.constants").constants
 
 
+def _ui_url() -> str:
+    return (
+        os.environ.get(UI_URL_ENV_VAR)
+        or _global_constants().PREFECT_DEFAULT_UI_URL.value
+    )
+
+
 def _owner_handles() -> dict[str, str]:
     owners = importlib.import_module("pipelines.utils.owners").load_owners()
     return {key: owner.github for key, owner in owners.items() if owner.github}
@@ -280,21 +314,6 @@ def _owner_handles() -> dict[str, str]:
 def _styled(value: str) -> str:
     style = STATUS_STYLES.get(value)
     return f"[{style}]{value}[/{style}]" if style else value
-
-
-def _print_plan(plan: Any) -> None:
-    table = Table(title=plan.summary(), title_justify="left")
-    for column in ("status", "flow", "owners", "why"):
-        table.add_column(column, overflow="fold")
-    for planned in plan.flows:
-        table.add_row(
-            _styled(planned.status.value),
-            planned.name,
-            ", ".join(planned.owners) or "-",
-            planned.reason,
-        )
-    console.print(table)
-    console.print(f"Image: {plan.image}")
 
 
 def _print_progress(result: Any) -> None:
@@ -350,4 +369,6 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"Cannot write {str(path)!r}: {exc.strerror}; check --markdown.") from exc
+        raise CliError(
+            f"Cannot write {str(path)!r}: {exc.strerror}; check --markdown."
+        ) from exc

@@ -41,7 +41,9 @@ from types import ModuleType
 logger = logging.getLogger("bench_registration")
 
 ROOT = Path(__file__).resolve().parents[2]
-STANDIN = ROOT / "tests" / "pipelines_cli" / "registration" / "prefect_server_standin.py"
+STANDIN = (
+    ROOT / "tests" / "pipelines_cli" / "registration" / "prefect_server_standin.py"
+)
 PIPELINES = ROOT / ".venv" / "bin" / "pipelines"
 ORGAOS = 10
 PROJECTS_PER_ORGAO = 30
@@ -51,8 +53,12 @@ SHARED_TASKS = "pipelines/utils/bench_tasks.py"
 def main() -> None:
     """Builds the repository, runs the commands, prints the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed runs of each command")
-    parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timed runs of each command"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated repository"
+    )
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -75,7 +81,9 @@ def build_repository(repo: Path) -> dict[str, int]:
     shutil.copytree(ROOT / "queries", repo / "queries", ignore=ignore)
     shutil.copy2(ROOT / "requirements.lock", repo / "requirements.lock")
     templates = find_templates(repo / "pipelines" / "utils")
-    logger.info("Templates copied by generated flows: %s", ", ".join(t[0] for t in templates))
+    logger.info(
+        "Templates copied by generated flows: %s", ", ".join(t[0] for t in templates)
+    )
 
     write(
         repo / SHARED_TASKS,
@@ -92,37 +100,16 @@ def build_repository(repo: Path) -> dict[str, int]:
         ''',
     )
     kinds = {"template copy": 0, "shared task": 0, "own task": 0}
-    imports = []
     for o in range(ORGAOS):
         orgao = f"rj_bench{o:02d}"
-        imports.append(f"from pipelines import {orgao}  # noqa: F401\n")
-        project_imports = []
         for name in ("constants", "flows", "schedules", "tasks", "utils"):
             write(repo / f"pipelines/{orgao}/{name}.py", f'"""{name} of {orgao}."""\n')
+        project_imports = []
         for p in range(PROJECTS_PER_ORGAO):
-            project = f"projeto{p:02d}"
-            base = repo / "pipelines" / orgao / project
             number = o * PROJECTS_PER_ORGAO + p
-            flow_name = f"B{o:02d}: {project} - Fluxo {number:03d}"
             kind = ("template copy", "shared task", "own task")[number % 3]
             kinds[kind] += 1
-            for name in ("__init__", "constants", "schedules", "utils"):
-                write(base / f"{name}.py", f'"""{name} of {orgao}.{project}."""\n')
-            write(
-                base / "tasks.py",
-                f'''
-                """Tasks of {orgao}.{project}."""
-
-                from prefect import task
-
-
-                @task
-                def shout(text: str) -> str:
-                    """Upper-cases a text."""
-                    return text.upper() + "{number}"
-                ''',
-            )
-            write(base / "flows.py", flow_module(kind, flow_name, orgao, project, templates, number))
+            project = write_project(repo, orgao, number, kind, templates)
             project_imports.append(
                 f"from pipelines.{orgao}.{project}.flows import *  # noqa: F401,F403\n"
             )
@@ -131,20 +118,52 @@ def build_repository(repo: Path) -> dict[str, int]:
             f'"""Generated orgao {orgao}."""\n\n' + "".join(project_imports),
         )
     with open(repo / "pipelines" / "__init__.py", "a", encoding="utf-8") as file:
-        file.write("\n" + "".join(imports))
+        file.write("\n")
+        for o in range(ORGAOS):
+            file.write(f"from pipelines import rj_bench{o:02d}  # noqa: F401\n")
     return kinds
+
+
+def write_project(
+    repo: Path, orgao: str, number: int, kind: str, templates: list[tuple[str, str]]
+) -> str:
+    """Writes the six files of one generated project; returns the project's name."""
+    project = f"projeto{number % PROJECTS_PER_ORGAO:02d}"
+    base = repo / "pipelines" / orgao / project
+    for name in ("__init__", "constants", "schedules", "utils"):
+        write(base / f"{name}.py", f'"""{name} of {orgao}.{project}."""\n')
+    write(
+        base / "tasks.py",
+        f'''
+        """Tasks of {orgao}.{project}."""
+
+        from prefect import task
+
+
+        @task
+        def shout(text: str) -> str:
+            """Upper-cases a text."""
+            return text.upper() + "{number}"
+        ''',
+    )
+    flow_name = f"B{number // PROJECTS_PER_ORGAO:02d}: {project} - Fluxo {number:03d}"
+    source = flow_module(
+        kind, flow_name, number, module=f"{orgao}.{project}", templates=templates
+    )
+    write(base / "flows.py", source)
+    return project
 
 
 def flow_module(
     kind: str,
     flow_name: str,
-    orgao: str,
-    project: str,
-    templates: list[tuple[str, str]],
     number: int,
+    *,
+    module: str,
+    templates: list[tuple[str, str]],
 ) -> str:
     """The source of one generated `flows.py`."""
-    schedule = f'''
+    schedule = f"""
         every_day = Schedule(
             clocks=[
                 IntervalClock(
@@ -154,9 +173,9 @@ def flow_module(
                 )
             ]
         )
-    '''
+    """
     header = f'''
-        """Generated flow {number} of {orgao}.{project} ({kind})."""
+        """Generated flow {number} of {module} ({kind})."""
 
         from copy import deepcopy
         from datetime import timedelta
@@ -169,20 +188,20 @@ def flow_module(
 
         from pipelines.constants import constants
         from pipelines.utils.decorators import Flow
-        from pipelines.{orgao}.{project}.tasks import shout
+        from pipelines.{module}.tasks import shout
     '''
     if kind == "template copy":
         module, attribute = templates[number % len(templates)]
-        body = f'''
+        body = f"""
         from {module} import {attribute}
 
         flow_{number:03d} = deepcopy({attribute})
         flow_{number:03d}.name = "{flow_name}"
         flow_{number:03d}.code_owners = ["escritorio"]
         flow_{number:03d}.run_config = KubernetesRun(labels=[constants.RJ_ESCRITORIO_AGENT_LABEL.value])
-        '''
+        """
     elif kind == "shared task":
-        body = f'''
+        body = f"""
         from pipelines.utils.bench_tasks import count_rows
         {schedule}
         with Flow("{flow_name}", code_owners=["paty"]) as flow_{number:03d}:
@@ -191,16 +210,16 @@ def flow_module(
             shout(text, upstream_tasks=[count_rows(rows)])
 
         flow_{number:03d}.schedule = every_day
-        '''
+        """
     else:
-        body = f'''
+        body = f"""
         {schedule}
         with Flow("{flow_name}", code_owners=["gabriel"]) as flow_{number:03d}:
             text = Parameter("text", default="oi")
             shout(shout(text))
 
         flow_{number:03d}.schedule = every_day
-        '''
+        """
     return textwrap.dedent(header) + textwrap.dedent(body)
 
 
@@ -225,9 +244,8 @@ def find_templates(utils: Path) -> list[tuple[str, str]]:
 
 
 def run(runs: int, repo: Path, kinds: dict[str, int]) -> None:
-    """Registers once, edits the shared task, and times the two commands."""
-    standin_module = load_standin()
-    server = standin_module.PrefectServerStandIn(("staging", "production")).start()
+    """Registers once, edits the shared task, times the two commands, prints the table."""
+    server = load_standin().PrefectServerStandIn(("staging", "production")).start()
     env = {
         **os.environ,
         "PYTHONPATH": str(repo),
@@ -239,84 +257,93 @@ def run(runs: int, repo: Path, kinds: dict[str, int]) -> None:
     }
     env.pop("PREFECT__CLOUD__API_KEY", None)
     try:
-        first, output = timed([str(PIPELINES), "register", "--project", "production"], env, repo)
-        total = count_flows(server)
+        first, _ = timed(
+            [str(PIPELINES), "register", "--project", "production"], env, repo
+        )
+        total = len(server.flows("production"))
         logger.info("First registration: %d flows in %.1f s", total, first)
-        logger.debug("%s", output[-2000:])
-
         with open(repo / SHARED_TASKS, "a", encoding="utf-8") as file:
             file.write("\n\nBATCH_SIZE = 100  # edited by the benchmark\n")
-
-        list_command = [str(PIPELINES), "list"]
-        plan_command = [str(PIPELINES), "register", "--project", "production", "--plan"]
-        timed(list_command, env, repo)  # warm-up: bytecode of the generated modules
-        list_times, plan_times, list_cpu, plan_cpu = [], [], [], []
-        for _ in range(runs):
-            seconds, output, cpu = timed_with_cpu(list_command, env, repo)
-            list_times.append(seconds)
-            list_cpu.append(cpu)
-            seconds, plan_output, cpu = timed_with_cpu(plan_command, env, repo)
-            plan_times.append(seconds)
-            plan_cpu.append(cpu)
-        summary = re.search(r"(\d+) new, (\d+) changed, (\d+) invalid, (\d+) unchanged", plan_output)
-        if summary is None:
-            raise SystemExit(f"The plan printed no summary:\n{plan_output[-3000:]}")
-        new, changed, invalid, unchanged = (int(value) for value in summary.groups())
-        if (new, changed, invalid) != (0, kinds["shared task"], 0):
-            raise SystemExit(
-                f"The plan should list the {kinds['shared task']} flows using the shared task "
-                f"as changed, and nothing new or invalid; it printed {summary.group(0)!r}."
-            )
+        timed(
+            [str(PIPELINES), "list"], env, repo
+        )  # warm-up: bytecode of generated modules
+        figures = {
+            "list": measure([str(PIPELINES), "list"], env, repo, runs),
+            "plan": measure(
+                [str(PIPELINES), "register", "--project", "production", "--plan"],
+                env,
+                repo,
+                runs,
+            ),
+        }
     finally:
         server.stop()
 
-    print()
+    counts = plan_counts(figures["plan"][2], kinds["shared task"])
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"{total} flows ({total - sum(kinds.values())} of the checkout + "
+        f"\n{total} flows ({total - sum(kinds.values())} of the checkout + "
         f"{sum(kinds.values())} generated: {kinds}), median of {runs} runs, "
-        f"{os.cpu_count()} cores, load average {load}:"
+        f"{os.cpu_count()} cores, load average {load}:\n"
     )
-    print()
     print("| command | wall time | CPU time | target |")
     print("|---|---|---|---|")
+    wall, cpu, _ = figures["list"]
+    print(f"| `pipelines list` | {wall:.2f} s | {cpu:.2f} s | < 3 s |")
+    wall, cpu, _ = figures["plan"]
     print(
-        f"| `pipelines list` | {statistics.median(list_times):.2f} s | "
-        f"{statistics.median(list_cpu):.2f} s | < 3 s |"
+        f"| `pipelines register --plan` ({counts}) | {wall:.2f} s | {cpu:.2f} s | < 30 s |"
     )
     print(
-        f"| `pipelines register --plan` ({changed} changed, {unchanged} unchanged) | "
-        f"{statistics.median(plan_times):.2f} s | {statistics.median(plan_cpu):.2f} s | < 30 s |"
+        f"| first `pipelines register` ({total} new, cold bytecode) | {first:.1f} s | - | - |"
     )
-    print(
-        f"| first `pipelines register` ({total} new, stand-in server, cold bytecode) "
-        f"| {first:.1f} s | - | - |"
+
+
+def measure(
+    command: list[str], env: dict[str, str], cwd: Path, runs: int
+) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of a command over `runs` runs, and its last output."""
+    walls, cpus, output = [], [], ""
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds, output = timed(command, env, cwd)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls.append(seconds)
+        cpus.append(
+            (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        )
+    return statistics.median(walls), statistics.median(cpus), output
+
+
+def plan_counts(output: str, expected_changed: int) -> str:
+    """Checks the plan's summary line: only the shared task's users changed."""
+    summary = re.search(
+        r"(\d+) new, (\d+) changed, (\d+) invalid, (\d+) unchanged", output
     )
+    if summary is None:
+        raise SystemExit(f"The plan printed no summary:\n{output[-3000:]}")
+    new, changed, invalid, unchanged = (int(value) for value in summary.groups())
+    if (new, changed, invalid) != (0, expected_changed, 0):
+        raise SystemExit(
+            f"The plan should list the {expected_changed} flows using the shared task as "
+            f"changed, and nothing new or invalid; it printed {summary.group(0)!r}."
+        )
+    return f"{changed} changed, {unchanged} unchanged"
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
     """Runs a command; returns its wall time and output, or stops on failure."""
     start = time.perf_counter()
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
     seconds = time.perf_counter() - start
     output = result.stdout + result.stderr
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command[1:])} failed ({result.returncode}):\n{output[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(command[1:])} failed ({result.returncode}):\n{output[-3000:]}"
+        )
     return seconds, output
-
-
-def timed_with_cpu(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str, float]:
-    """`timed`, plus the CPU time (user + system) the command used."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds, output = timed(command, env, cwd)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, output, cpu
-
-
-def count_flows(server: object) -> int:
-    """Flows registered in the stand-in's production project."""
-    return len(server.flows("production"))  # type: ignore[attr-defined]
 
 
 def load_standin() -> ModuleType:

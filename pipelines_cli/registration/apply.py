@@ -89,7 +89,9 @@ def apply_plan(
 
 def _skipped(planned: PlannedFlow) -> FlowResult:
     if planned.status is Status.INVALID:
-        return FlowResult(planned.name, planned.status, Outcome.FAILED, None, 0, planned.reason)
+        return FlowResult(
+            planned.name, planned.status, Outcome.FAILED, None, 0, planned.reason
+        )
     version = planned.remote.version if planned.remote else None
     return FlowResult(
         planned.name, planned.status, Outcome.UNCHANGED, version, 0, planned.reason
@@ -100,7 +102,9 @@ def _register(
     api: PrefectApi, project: str, planned: PlannedFlow, activate_schedule: bool
 ) -> FlowResult:
     local = planned.local
-    assert local is not None and local.flow is not None and local.fingerprint is not None
+    assert (
+        local is not None and local.flow is not None and local.fingerprint is not None
+    )
     try:
         registration = api.register(
             local.flow,

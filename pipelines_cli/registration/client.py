@@ -78,7 +78,7 @@ class SingleAttemptClient(Client):
     minutes and its attempts could not be counted.
     """
 
-    def _send_request(  # pylint: disable=too-many-arguments  # Prefect's signature
+    def _send_request(  # pylint: disable=too-many-positional-arguments  # Prefect's signature
         self,
         session: Any,
         method: str,
@@ -87,7 +87,7 @@ class SingleAttemptClient(Client):
         headers: Any = None,
         rate_limit_counter: int = 1,
     ) -> Any:
-        from requests.adapters import (  # pylint: disable=import-outside-toplevel
+        from requests.adapters import (
             HTTPAdapter,
         )
 
@@ -105,7 +105,7 @@ class SingleAttemptClient(Client):
 
 def is_transient(exc: BaseException) -> bool:
     """Whether a failure is worth retrying: network trouble or an overloaded server."""
-    import requests  # pylint: disable=import-outside-toplevel  # Prefect imports it lazily too
+    import requests
 
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return True
@@ -117,7 +117,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe_failure(exc: BaseException) -> str:
     """One line for a failed call: HTTP status and URL, or the server's message."""
-    import requests  # pylint: disable=import-outside-toplevel
+    import requests
 
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         response = exc.response
@@ -177,7 +177,8 @@ class PrefectApi:
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 return operation(), attempt
-            except Exception as exc:  # pylint: disable=broad-exception-caught  # classified here
+            # pylint: disable-next=broad-exception-caught  # classified just below
+            except Exception as exc:
                 transient = is_transient(exc)
                 if not transient or attempt == self.retry.attempts:
                     tries = f" after {attempt} attempts" if attempt > 1 else ""
@@ -206,9 +207,14 @@ class PrefectApi:
             ProjectNotFoundError: no project has that name.
             PrefectApiError: the server could not be asked.
         """
-        query = {"query": {with_args("project", {"where": {"name": {"_eq": project}}}): {"id"}}}
+        query = {
+            "query": {
+                with_args("project", {"where": {"name": {"_eq": project}}}): {"id"}
+            }
+        }
         result, _ = self.call(
-            f"Looking up Prefect project {project!r}", lambda: self.client.graphql(query)
+            f"Looking up Prefect project {project!r}",
+            lambda: self.client.graphql(query),
         )
         projects = result.data.project
         if not projects:
@@ -235,7 +241,9 @@ class PrefectApi:
                 }
             }
         }
-        result, _ = self.call("Listing the flows of the project", lambda: self.client.graphql(query))
+        result, _ = self.call(
+            "Listing the flows of the project", lambda: self.client.graphql(query)
+        )
         flows: dict[str, RemoteFlow] = {}
         for row in result.data.flow:
             if row.name in flows:
@@ -279,7 +287,8 @@ class PrefectApi:
         )
         query = {"query": {with_args("flow_by_pk", {"id": flow_id}): {"version": True}}}
         result, _ = self.call(
-            f"Reading the version of flow {flow.name!r}", lambda: self.client.graphql(query)
+            f"Reading the version of flow {flow.name!r}",
+            lambda: self.client.graphql(query),
         )
         return Registration(str(flow_id), int(result.data.flow_by_pk.version), attempts)
 
@@ -311,5 +320,7 @@ class PrefectApi:
 
     def flow_run_url(self, flow_run_id: str, ui_url: str) -> str:
         """The flow run's page in the Prefect UI: `<ui>/<tenant slug>/flow-run/<id>`."""
-        slug, _ = self.call("Looking up the tenant", self.client.get_default_tenant_slug)
+        slug, _ = self.call(
+            "Looking up the tenant", self.client.get_default_tenant_slug
+        )
         return "/".join([ui_url.rstrip("/"), slug, "flow-run", flow_run_id])

@@ -9,7 +9,8 @@ A flow's fingerprint covers:
   shared task reaches every flow that uses it, copies of pre-defined flows included;
 - the data files kept beside those modules (`.sql`, `.yml`, `.csv`, ...) and, for the
   modules in `EXTERNAL_DATA`, the repository folders they read (dbt's `queries/`);
-- the locked dependencies, `requirements.lock`.
+- the locked dependencies, `requirements.lock` (its comments, such as uv's
+  `# via ...` notes, left out).
 
 The digest is sent as the flow's `idempotency_key`, followed by a compact manifest of
 per-file digests, so that the next plan can say which files changed.
@@ -21,6 +22,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,9 @@ KEY_PREFIX = "pipelines-fingerprint/1"
 # Digests kept in the manifest are shortened: they only tell which file changed.
 SHORT_DIGEST_LENGTH = 16
 
-DATA_SUFFIXES = frozenset({".sql", ".toml", ".yml", ".yaml", ".json", ".csv", ".jinja", ".txt"})
+DATA_SUFFIXES = frozenset(
+    {".sql", ".toml", ".yml", ".yaml", ".json", ".csv", ".jinja", ".txt"}
+)
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "target", "logs", "dbt_packages"})
 
 # Repository folders outside the package that a module reads at run time, keyed by
@@ -88,9 +92,18 @@ class RecordedFingerprint:
                 digest=digest,
                 flow=str(manifest["flow"]),
                 lock=str(manifest["lock"]),
-                files={str(path): str(value) for path, value in manifest["files"].items()},
+                files={
+                    str(path): str(value) for path, value in manifest["files"].items()
+                },
             )
-        except (ValueError, KeyError, TypeError, AttributeError, zlib.error, binascii.Error):
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            zlib.error,
+            binascii.Error,
+        ):
             return None
 
 
@@ -125,7 +138,9 @@ class Fingerprint:
         manifest = {
             "flow": _short(self.flow),
             "lock": _short(self.lock),
-            "files": {path: _short(value) for path, value in sorted(self.files.items())},
+            "files": {
+                path: _short(value) for path, value in sorted(self.files.items())
+            },
         }
         packed = zlib.compress(json.dumps(manifest, separators=(",", ":")).encode(), 9)
         encoded = base64.urlsafe_b64encode(packed).decode().rstrip("=")
@@ -164,7 +179,9 @@ class Fingerprint:
                 changes.append(Change(path, "no longer imported"))
             elif current[path] != recorded.files[path]:
                 changes.append(Change(path, "modified"))
-        return changes or [Change("fingerprint", "computed differently by an older version")]
+        return changes or [
+            Change("fingerprint", "computed differently by an older version")
+        ]
 
 
 class SourceIndex:
@@ -189,7 +206,7 @@ class SourceIndex:
                 f"dependencies. Run the command from a checkout of the repository, "
                 "where 'make lock' writes it."
             )
-        self.lock_digest = self._digest(lock)
+        self.lock_digest = _sha256(_requirements(lock).encode())
 
     @classmethod
     def build(cls, package: str = PACKAGE) -> "SourceIndex":
@@ -198,7 +215,7 @@ class SourceIndex:
         Raises:
             FingerprintError: the package has no directory, or no lock file beside it.
         """
-        import grimp  # pylint: disable=import-outside-toplevel  # only registration needs it
+        import grimp
 
         module = importlib.import_module(package)
         if getattr(module, "__file__", None) is None:
@@ -215,7 +232,9 @@ class SourceIndex:
         )
         return cls(package, package_dir, graph)
 
-    def fingerprint(self, serialized_flow: Mapping[str, Any], module: str) -> Fingerprint:
+    def fingerprint(
+        self, serialized_flow: Mapping[str, Any], module: str
+    ) -> Fingerprint:
         """The fingerprint of a flow, serialized as it will be registered.
 
         Args:
@@ -307,7 +326,10 @@ def without_image_tag(serialized_flow: Mapping[str, Any]) -> dict[str, Any]:
     flow = dict(serialized_flow)
     run_config = flow.get("run_config")
     if isinstance(run_config, dict) and run_config.get("image"):
-        flow["run_config"] = {**run_config, "image": untagged_image(run_config["image"])}
+        flow["run_config"] = {
+            **run_config,
+            "image": untagged_image(run_config["image"]),
+        }
     return flow
 
 
@@ -332,7 +354,9 @@ def _namespace_packages(package: str, package_dir: Path) -> list[str]:
         path = Path(directory)
         if path == package_dir or "__init__.py" in filenames:
             continue
-        if any(name.endswith(".py") for name in filenames) or next(path.rglob("*.py"), None):
+        if any(name.endswith(".py") for name in filenames) or next(
+            path.rglob("*.py"), None
+        ):
             names.append(".".join((package, *path.relative_to(package_dir).parts)))
     return names
 
@@ -352,6 +376,17 @@ def _data_tree(root: Path) -> list[Path]:
             if Path(name).suffix in DATA_SUFFIXES
         )
     return found
+
+
+def _requirements(lock: Path) -> str:
+    """The lock file without comments and blank lines: what pip installs from it."""
+    lines = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        # pip's rule: '#' starts a comment at the start of a line or after whitespace.
+        content = re.sub(r"(^|\s)#.*$", "", line).rstrip()
+        if content:
+            lines.append(content)
+    return "\n".join(lines)
 
 
 def _sha256(data: bytes) -> str:

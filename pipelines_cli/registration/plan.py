@@ -76,7 +76,9 @@ class PlannedFlow:
         if self.status is Status.INVALID:
             return str(self.local.error if self.local else "")
         if self.status is Status.GONE:
-            return f"version {self.remote.version} is registered but no flow has this name"
+            return (
+                f"version {self.remote.version} is registered but no flow has this name"
+            )
         return "nothing it runs changed"
 
 
@@ -168,7 +170,9 @@ def compare(
             planned.append(PlannedFlow(local.name, Status.UNCHANGED, local, remote))
         else:
             changes = local.fingerprint.changes_since(remote.idempotency_key)
-            planned.append(PlannedFlow(local.name, Status.CHANGED, local, remote, changes))
+            planned.append(
+                PlannedFlow(local.name, Status.CHANGED, local, remote, changes)
+            )
     for name in sorted(set(remote_flows) - names):
         planned.append(PlannedFlow(name, Status.GONE, remote=remote_flows[name]))
     order = list(Status)

@@ -47,8 +47,9 @@ def _created(server: Any) -> list[str]:
     return [request.flow_name for request in server.operations(CREATE)]
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_first_run_registers_every_flow_with_image_labels_and_storage(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     _register(STAGING)
 
@@ -84,8 +85,9 @@ def test_register_first_run_registers_every_flow_with_image_labels_and_storage(
     assert prefect_server.flows("production") == []
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_sends_the_api_key_from_prefect_configuration(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     _register(STAGING)
 
@@ -94,8 +96,9 @@ def test_register_sends_the_api_key_from_prefect_configuration(
         assert request.headers.get("Authorization") == f"Bearer {harness.API_KEY}"
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_second_run_without_change_skips_every_flow(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     _register(STAGING)
     prefect_server.clear_requests()
@@ -163,9 +166,8 @@ def test_register_template_change_reregisters_its_copies_only(
     assert _created(prefect_server) == [harness.COPIED_FLOW]
 
 
-def test_register_image_tag_change_alone_registers_nothing(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_register_image_tag_change_alone_registers_nothing(prefect_server: Any) -> None:
     _register(STAGING)
     prefect_server.clear_requests()
 
@@ -190,8 +192,9 @@ def test_register_lock_change_reregisters_every_flow(
     assert {row["version"] for row in prefect_server.flows("staging")} == {2}
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_retries_a_transient_502_and_counts_the_flow_once(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     prefect_server.fail(CREATE, flow_name=harness.OWN_TASK_FLOW, status=502, times=2)
 
@@ -209,8 +212,9 @@ def test_register_retries_a_transient_502_and_counts_the_flow_once(
     )
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_permanent_error_fails_that_flow_and_registers_the_others(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     prefect_server.fail(
         CREATE,
@@ -231,8 +235,9 @@ def test_register_permanent_error_fails_that_flow_and_registers_the_others(
     assert names == set(harness.ALL_FLOWS) - {harness.REPORT_FLOW}
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_transient_errors_on_every_attempt_fail_after_the_retries(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     prefect_server.fail(CREATE, flow_name=harness.REPORT_FLOW, status=503, times=None)
 
@@ -261,17 +266,14 @@ def test_register_two_flows_with_one_name_sends_nothing(
     assert prefect_server.requests == []
 
 
+@pytest.mark.usefixtures("sample_repo")
 @pytest.mark.parametrize(
     ("args", "project", "is_active"),
     [(STAGING, "staging", False), (PRODUCTION, "production", True)],
     ids=["staging", "production"],
 )
 def test_register_schedules_inactive_in_staging_and_active_in_production(
-    sample_repo: Any,
-    prefect_server: Any,
-    args: list[str],
-    project: str,
-    is_active: bool,
+    prefect_server: Any, args: list[str], project: str, is_active: bool
 ) -> None:
     _register(args)
 
@@ -284,9 +286,8 @@ def test_register_schedules_inactive_in_staging_and_active_in_production(
     assert len(activations) == (4 if is_active else 0)
 
 
-def test_register_staging_with_active_schedules_is_refused(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_register_staging_with_active_schedules_is_refused(prefect_server: Any) -> None:
     result = harness.invoke(["register", "--project", "staging"])
 
     assert result.exit_code == 1
@@ -313,9 +314,8 @@ def test_register_plan_registers_nothing_and_lists_flows_gone_from_the_code(
     assert "gone" in line
 
 
-def test_register_plan_names_an_invalid_flow_and_fails(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("prefect_server")
+def test_register_plan_names_an_invalid_flow_and_fails(sample_repo: Any) -> None:
     sample_repo.append(
         "pipelines/rj_alfa/own/flows.py",
         "\nfrom prefect.run_configs import LocalRun\n\nown_flow.run_config = LocalRun()\n",
@@ -328,9 +328,8 @@ def test_register_plan_names_an_invalid_flow_and_fails(
     assert f"1 flow(s) cannot be registered: '{harness.OWN_TASK_FLOW}'" in result.output
 
 
-def test_register_unknown_project_is_named_with_the_fix(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo", "prefect_server")
+def test_register_unknown_project_is_named_with_the_fix() -> None:
     result = harness.invoke(["register", "--project", "producton"])
 
     assert result.exit_code == 1
@@ -338,8 +337,9 @@ def test_register_unknown_project_is_named_with_the_fix(
     assert "prefect create project 'producton'" in result.output
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_register_without_image_tag_outside_git_says_how_to_set_one(
-    sample_repo: Any, prefect_server: Any, monkeypatch: pytest.MonkeyPatch
+    prefect_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PIPELINES_IMAGE_TAG")
 
@@ -350,9 +350,8 @@ def test_register_without_image_tag_outside_git_says_how_to_set_one(
     assert prefect_server.requests == []
 
 
-def test_register_invalid_image_tag_is_refused(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo", "prefect_server")
+def test_register_invalid_image_tag_is_refused() -> None:
     result = harness.invoke([*STAGING, "--image-tag", "-bad tag"])
 
     assert result.exit_code == 1
@@ -362,8 +361,9 @@ def test_register_invalid_image_tag_is_refused(
     )
 
 
+@pytest.mark.usefixtures("sample_repo")
 def test_run_cloud_registers_in_staging_and_prints_the_link_to_the_run(
-    sample_repo: Any, prefect_server: Any
+    prefect_server: Any,
 ) -> None:
     result = harness.invoke(
         [
@@ -389,9 +389,8 @@ def test_run_cloud_registers_in_staging_and_prints_the_link_to_the_run(
     assert link in result.output
 
 
-def test_run_cloud_never_touches_the_production_project(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_run_cloud_never_touches_the_production_project(prefect_server: Any) -> None:
     _register(PRODUCTION)
     production_ids = {row["id"] for row in prefect_server.flows("production")}
     production_project = {
@@ -420,9 +419,8 @@ def test_run_cloud_never_touches_the_production_project(
         ), request.operation
 
 
-def test_run_cloud_unknown_label_lists_the_declared_ones(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_run_cloud_unknown_label_lists_the_declared_ones(prefect_server: Any) -> None:
     result = harness.invoke(
         ["run-cloud", harness.OWN_TASK_FLOW, "--label", "rj-escritorio-dve"]
     )
@@ -433,9 +431,8 @@ def test_run_cloud_unknown_label_lists_the_declared_ones(
     assert prefect_server.requests == []
 
 
-def test_run_cloud_unknown_flow_suggests_close_names(
-    sample_repo: Any, prefect_server: Any
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_run_cloud_unknown_flow_suggests_close_names(prefect_server: Any) -> None:
     result = harness.invoke(["run-cloud", "ALFA: own - Tarefa propri"])
 
     assert result.exit_code == 1

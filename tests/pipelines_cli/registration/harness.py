@@ -301,7 +301,8 @@ def forget_pipelines_modules() -> None:
 @contextlib.contextmanager
 def activated(repo: SampleRepo) -> Iterator[SampleRepo]:
     """Makes the repository's `pipelines` the one imported by this process, for a block."""
-    import pipelines_cli.app  # noqa: F401  # pylint: disable=unused-import,import-outside-toplevel  # the CLI is imported from the real checkout
+    # The CLI's own modules come from the real checkout, imported before the swap.
+    import pipelines_cli.app  # pylint: disable=unused-import
 
     saved = {
         name: module
@@ -329,7 +330,7 @@ def invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
 
     Unexpected exceptions are raised, not hidden in the result.
     """
-    from pipelines_cli.app import app  # pylint: disable=import-outside-toplevel
+    from pipelines_cli.app import app
 
     forget_pipelines_modules()
     result = CliRunner().invoke(app, args, env={"COLUMNS": "250", **(env or {})})
@@ -371,13 +372,13 @@ def prefect_server(
     sets the same keys the environment would (`PREFECT__BACKEND`,
     `PREFECT__CLOUD__API`, `PREFECT__CLOUD__API_KEY`) with Prefect's own helper.
     """
-    from prefect.utilities.configuration import (  # pylint: disable=import-outside-toplevel
+    from prefect.utilities.configuration import (
         set_temporary_config,
     )
 
     from pipelines_cli.registration import (
         client,
-    )  # pylint: disable=import-outside-toplevel
+    )
 
     monkeypatch.setattr(
         client,

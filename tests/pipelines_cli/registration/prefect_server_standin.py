@@ -37,6 +37,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from operator import methodcaller
 from typing import Any, Callable, Iterator
 
 from graphql import (
@@ -259,10 +260,16 @@ class PrefectServerStandIn:
     def start(self) -> "PrefectServerStandIn":
         """Serves requests on a background thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
         )
         self._thread.start()
         return self
+
+    def serve_forever(self) -> None:
+        """Serves requests on this thread until interrupted (running it by hand)."""
+        self._server.serve_forever(poll_interval=0.1)
 
     def stop(self) -> None:
         """Stops serving and closes the socket."""
@@ -361,12 +368,15 @@ class PrefectServerStandIn:
         class Handler(BaseHTTPRequestHandler):
             """Answers POSTs of GraphQL documents."""
 
-            def do_POST(self) -> None:  # noqa: N802  # http.server's naming
+            # pylint: disable-next=invalid-name  # the name http.server calls
+            def do_POST(self) -> None:
+                """Runs the GraphQL request of the body and writes the JSON answer."""
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 try:
                     status, payload = standin.handle(body, dict(self.headers.items()))
-                except Exception as exc:  # pylint: disable=broad-exception-caught
+                # pylint: disable-next=broad-exception-caught  # any bug is reported
+                except Exception as exc:
                     # A bug of the stand-in itself: kept for the test to fail on.
                     standin.internal_errors.append(traceback.format_exc())
                     status, payload = 500, {"errors": [{"message": repr(exc)}]}
@@ -377,7 +387,8 @@ class PrefectServerStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            # pylint: disable-next=redefined-builtin  # http.server's signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         return Handler
@@ -387,73 +398,45 @@ class PrefectServerStandIn:
     ) -> tuple[int, dict[str, Any]]:
         """Runs one GraphQL request; returns the HTTP status and the JSON body."""
         with self._lock:
+            request = RecordedRequest("?", "", {}, headers, 400)
             try:
-                request = json.loads(body or b"{}")
-                query = request.get("query") or ""
-                variables = request.get("variables") or {}
-                if isinstance(
-                    variables, str
-                ):  # Prefect's client sends them as a string
+                document = json.loads(body or b"{}")
+                request.query = document.get("query") or ""
+                variables = document.get("variables") or {}
+                if isinstance(variables, str):  # Prefect's client sends a JSON string
                     variables = json.loads(variables) or {}
-                operation = _root_field(query)
+                request.variables = variables
+                request.operation = _root_field(request.query)
             except (ValueError, GraphQLError) as exc:
-                payload = {"errors": [{"message": str(exc)}]}
-                return self._answer("?", "", {}, headers, 400, payload)
+                status, payload = 400, {"errors": [{"message": str(exc)}]}
+            else:
+                request.flow_name = self._flow_name_of(request.operation, variables)
+                status, payload = self._respond(request)
+            request.status = status
+            self.requests.append(request)
+            return status, payload
 
-            flow_name = self._flow_name_of(operation, variables)
-            if self.api_key is not None:
-                expected = f"Bearer {self.api_key}"
-                if headers.get("Authorization") != expected:
-                    payload = {"errors": [{"message": "Unauthorized: invalid API key"}]}
-                    return self._answer(
-                        operation, query, variables, headers, 401, payload, flow_name
-                    )
-            fault = self._matching_fault(operation, flow_name)
-            if fault is not None:
-                if fault.error_message is not None:
-                    payload = {
-                        "errors": [{"message": fault.error_message}],
-                        "data": None,
-                    }
-                    return self._answer(
-                        operation, query, variables, headers, 200, payload, flow_name
-                    )
-                payload = {
-                    "errors": [{"message": f"stand-in fault: HTTP {fault.status}"}]
-                }
-                return self._answer(
-                    operation,
-                    query,
-                    variables,
-                    headers,
-                    fault.status,
-                    payload,
-                    flow_name,
-                )
+    def _respond(self, request: RecordedRequest) -> tuple[int, dict[str, Any]]:
+        """Checks the key, plays a matching fault, or runs the request."""
+        if self.api_key is not None:
+            if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+                return 401, {"errors": [{"message": "Unauthorized: invalid API key"}]}
+        fault = self._matching_fault(request.operation, request.flow_name)
+        if fault is not None and fault.error_message is not None:
+            return 200, {"errors": [{"message": fault.error_message}], "data": None}
+        if fault is not None:
+            return fault.status, {
+                "errors": [{"message": f"stand-in fault: {fault.status}"}]
+            }
 
-            result = graphql_sync(self._schema, query, variable_values=variables)
-            payload: dict[str, Any] = {"data": result.data}
-            if result.errors:
-                payload["errors"] = [error.formatted for error in result.errors]
-            status = 400 if result.errors and result.data is None else 200
-            return self._answer(
-                operation, query, variables, headers, status, payload, flow_name
-            )
-
-    def _answer(  # pylint: disable=too-many-arguments
-        self,
-        operation: str,
-        query: str,
-        variables: dict[str, Any],
-        headers: dict[str, str],
-        status: int,
-        payload: dict[str, Any],
-        flow_name: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        self.requests.append(
-            RecordedRequest(operation, query, variables, headers, status, flow_name)
+        result = graphql_sync(
+            self._schema, request.query, variable_values=request.variables
         )
-        return status, payload
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        # Like the server: a document it cannot validate is a bad request.
+        return (400 if result.errors and result.data is None else 200), payload
 
     def _matching_fault(self, operation: str, flow_name: str | None) -> Fault | None:
         for fault in self.faults:
@@ -482,57 +465,61 @@ class PrefectServerStandIn:
     def _attach_resolvers(self) -> None:
         query = self._schema.query_type.fields
         mutation = self._schema.mutation_type.fields
-        query["tenant"].resolve = lambda _, info, where=None: [
+        query["tenant"].resolve = lambda _source, _info, where=None: [
             dict(t)
             for t in self._state.tenants.values()
             if _matches("tenant", t, where)
         ]
-        query["auth_info"].resolve = lambda _, info: {
+        query["auth_info"].resolve = lambda _source, _info: {
             "tenant_id": self.tenant_id,
             "api_token_scope": None,
         }
         query["project"].resolve = self._resolve_projects
         query["flow"].resolve = self._resolve_flows
-        query["flow_by_pk"].resolve = lambda _, info, id: self._flow_view(  # noqa: A006
+        query["flow_by_pk"].resolve = lambda _source, _info, id: self._flow_view(
             self._state.flows.get(id)
         )
         query["flow_run"].resolve = self._resolve_flow_runs
         query["flow_run_by_pk"].resolve = (
-            lambda _, info, id: self._flow_run_view(  # noqa: A006
+            lambda _source, _info, id: self._flow_run_view(
                 self._state.flow_runs.get(id)
             )
         )
         mutation["create_flow_from_compressed_string"].resolve = (
-            lambda _, info, input: self._create_flow(  # noqa: A006
+            lambda _source, _info, input: self._create_flow(
                 dict(
                     input, serialized_flow=_decompress_or_fail(input["serialized_flow"])
                 )
             )
         )
-        mutation["create_flow"].resolve = lambda _, info, input: self._create_flow(
-            input
+        mutation["create_flow"].resolve = (
+            lambda _source, _info, input: self._create_flow(input)
         )
-        mutation["register_tasks"].resolve = lambda _, info, input: self._register_part(
-            input["flow_id"], "tasks", input["serialized_tasks"]
+        mutation["register_tasks"].resolve = (
+            lambda _source, _info, input: self._register_part(
+                input["flow_id"], "tasks", input["serialized_tasks"]
+            )
         )
-        mutation["register_edges"].resolve = lambda _, info, input: self._register_part(
-            input["flow_id"], "edges", input["serialized_edges"]
+        mutation["register_edges"].resolve = (
+            lambda _source, _info, input: self._register_part(
+                input["flow_id"], "edges", input["serialized_edges"]
+            )
         )
         mutation["set_schedule_active"].resolve = (
-            lambda _, info, input: self._set_schedule(input["flow_id"], True)
+            lambda _source, _info, input: self._set_schedule(input["flow_id"], True)
         )
         mutation["set_schedule_inactive"].resolve = (
-            lambda _, info, input: self._set_schedule(input["flow_id"], False)
+            lambda _source, _info, input: self._set_schedule(input["flow_id"], False)
         )
-        mutation["archive_flow"].resolve = lambda _, info, input: self._archive(
+        mutation["archive_flow"].resolve = lambda _source, _info, input: self._archive(
             input["flow_id"]
         )
         mutation["create_flow_run"].resolve = (
-            lambda _, info, input: self._create_flow_run(input)
+            lambda _source, _info, input: self._create_flow_run(input)
         )
 
     def _resolve_projects(
-        self, _: Any, info: Any, **arguments: Any
+        self, _source: Any, _info: Any, **arguments: Any
     ) -> list[dict[str, Any]]:
         rows = [
             p
@@ -542,7 +529,7 @@ class PrefectServerStandIn:
         return [dict(row) for row in _select(rows, arguments)]
 
     def _resolve_flows(
-        self, _: Any, info: Any, **arguments: Any
+        self, _source: Any, _info: Any, **arguments: Any
     ) -> list[dict[str, Any]]:
         rows = [
             f
@@ -552,7 +539,7 @@ class PrefectServerStandIn:
         return [self._flow_view(row) for row in _select(rows, arguments)]
 
     def _resolve_flow_runs(
-        self, _: Any, info: Any, **arguments: Any
+        self, _source: Any, _info: Any, **arguments: Any
     ) -> list[dict[str, Any]]:
         rows = [
             r
@@ -820,7 +807,7 @@ def _root_field(query: str) -> str:
 def _decompress(value: str) -> dict[str, Any]:
     from prefect.utilities.graphql import (
         decompress,
-    )  # pylint: disable=import-outside-toplevel
+    )
 
     return decompress(value)
 
@@ -828,9 +815,8 @@ def _decompress(value: str) -> dict[str, Any]:
 def _decompress_or_fail(value: str) -> dict[str, Any]:
     try:
         return _decompress(value)
-    except (
-        Exception
-    ) as exc:  # pylint: disable=broad-exception-caught  # as the server does
+    # pylint: disable-next=broad-exception-caught  # as the server does
+    except Exception as exc:
         raise GraphQLError("Unable to decompress serialized flow") from exc
 
 
@@ -838,13 +824,12 @@ def _load_flow(serialized: dict[str, Any]) -> None:
     """Loads a serialized flow with Prefect's FlowSchema; refuses it if that fails."""
     from prefect.serialization.flow import (
         FlowSchema,
-    )  # pylint: disable=import-outside-toplevel
+    )
 
     try:
         FlowSchema().load(serialized)
-    except (
-        Exception
-    ) as exc:  # pylint: disable=broad-exception-caught  # reported to the client
+    # pylint: disable-next=broad-exception-caught  # reported to the client
+    except Exception as exc:
         raise GraphQLError(f"Flow could not be deserialized: {exc!r}") from exc
 
 
@@ -855,31 +840,34 @@ def _matches(
     relations: dict[str, dict[str, Relation]] | None = None,
 ) -> bool:
     """Hasura's boolean expressions over one row."""
-    if not where:
-        return True
-    relations = relations or {}
-    for key, condition in where.items():
-        if condition is None:
-            continue
-        if key == "_and":
-            if not all(_matches(table, row, part, relations) for part in condition):
-                return False
-        elif key == "_or":
-            if not any(_matches(table, row, part, relations) for part in condition):
-                return False
-        elif key == "_not":
-            if _matches(table, row, condition, relations):
-                return False
-        elif key in relations.get(table, {}):
-            related_table, follow = relations[table][key]
-            related = follow(row)
-            if related is None or not _matches(
-                related_table, related, condition, relations
-            ):
-                return False
-        elif not _compare(row.get(key), condition):
-            return False
-    return True
+    return all(
+        _holds(table, row, key, condition, relations or {})
+        for key, condition in (where or {}).items()
+        if condition is not None
+    )
+
+
+def _holds(
+    table: str,
+    row: dict[str, Any],
+    key: str,
+    condition: Any,
+    relations: dict[str, dict[str, Relation]],
+) -> bool:
+    """One key of a boolean expression: an operator, a relationship or a column."""
+    if key == "_and":
+        return all(_matches(table, row, part, relations) for part in condition)
+    if key == "_or":
+        return any(_matches(table, row, part, relations) for part in condition)
+    if key == "_not":
+        return not _matches(table, row, condition, relations)
+    if key in relations.get(table, {}):
+        related_table, follow = relations[table][key]
+        related = follow(row)
+        return related is not None and _matches(
+            related_table, related, condition, relations
+        )
+    return _compare(row.get(key), condition)
 
 
 def _compare(value: Any, condition: dict[str, Any]) -> bool:
@@ -909,7 +897,7 @@ def _select(
     for order in reversed(arguments.get("order_by") or []):
         for column, direction in reversed(list(order.items())):
             ordered.sort(
-                key=lambda row: row.get(column), reverse=direction.startswith("desc")
+                key=methodcaller("get", column), reverse=direction.startswith("desc")
             )
     start = arguments.get("offset") or 0
     limit = arguments.get("limit")
@@ -936,11 +924,11 @@ def main() -> None:
     )
     print(f"Prefect Server stand-in at {standin.url}", flush=True)
     try:
-        standin._server.serve_forever()  # pylint: disable=protected-access
+        standin.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        standin._server.server_close()  # pylint: disable=protected-access
+        standin.stop()
 
 
 if __name__ == "__main__":

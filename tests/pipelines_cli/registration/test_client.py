@@ -86,20 +86,24 @@ def test_call_reports_a_refusal_at_once() -> None:
     sleeps: list[float] = []
     operation = _failing([ClientError("[{'message': 'Invalid project.'}]")])
 
-    with pytest.raises(PrefectApiError, match=r"Doing it at http://prefect\.test/graphql failed: ") as caught:
+    with pytest.raises(
+        PrefectApiError, match=r"Doing it at http://prefect\.test/graphql failed: "
+    ) as caught:
         _api(sleeps).call("Doing it", operation)
 
     assert caught.value.attempts == 1
     assert caught.value.is_transient is False
     assert "Invalid project." in str(caught.value)
-    assert sleeps == []
+    assert not sleeps
 
 
 def test_call_gives_up_after_the_last_attempt() -> None:
     sleeps: list[float] = []
     operation = _failing([_http_error(503)] * 5)
 
-    with pytest.raises(PrefectApiError, match="failed after 3 attempts: HTTP 503") as caught:
+    with pytest.raises(
+        PrefectApiError, match="failed after 3 attempts: HTTP 503"
+    ) as caught:
         _api(sleeps, attempts=3).call("Doing it", operation)
 
     assert caught.value.attempts == 3
@@ -120,11 +124,13 @@ def test_single_attempt_client_sends_a_failing_request_once(
     assert client.graphql({"query": {"project": {"id"}}}).data.project
 
 
-def test_project_id_of_a_missing_project_names_it_and_the_fix(prefect_server: Any) -> None:
+@pytest.mark.usefixtures("prefect_server")
+def test_project_id_of_a_missing_project_names_it_and_the_fix() -> None:
     api = PrefectApi(retry=RetryPolicy(attempts=1))
 
     with pytest.raises(
-        ProjectNotFoundError, match="Prefect project 'nowhere' does not exist at http://127"
+        ProjectNotFoundError,
+        match="Prefect project 'nowhere' does not exist at http://127",
     ):
         api.project_id("nowhere")
     assert api.project_id("staging")

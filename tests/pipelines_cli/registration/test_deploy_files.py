@@ -50,7 +50,11 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
 
 def test_dockerfile_passes_hadolint() -> None:
     result = subprocess.run(
-        [str(BIN / "hadolint"), "Dockerfile"], cwd=ROOT, capture_output=True, text=True
+        [str(BIN / "hadolint"), "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -64,9 +68,13 @@ def test_dockerfile_installs_the_lock_and_the_package_and_runs_as_non_root() -> 
 
     assert instructions[0] == ("FROM", "python:3.11-slim")
     assert "requirements.lock ./" in copies
-    lock_install = next(i for i, run in enumerate(runs) if "-r requirements.lock" in run)
+    lock_install = next(
+        i for i, run in enumerate(runs) if "-r requirements.lock" in run
+    )
     assert "--require-hashes" in runs[lock_install]
-    package_install = next(i for i, run in enumerate(runs) if re.search(r"pip install .* \.( |$)", run))
+    package_install = next(
+        i for i, run in enumerate(runs) if re.search(r"pip install .* \.( |$)", run)
+    )
     assert lock_install < package_install
     for folder in ("pipelines", "pipelines_cli", "queries"):
         assert any(copy.startswith(f"{folder} ") for copy in copies), folder
@@ -86,7 +94,11 @@ def test_dockerignore_keeps_secrets_and_the_environment_out() -> None:
 
 def test_workflows_pass_actionlint() -> None:
     result = subprocess.run(
-        [str(BIN / "actionlint"), "-no-color"], cwd=ROOT, capture_output=True, text=True
+        [str(BIN / "actionlint"), "-no-color"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -109,8 +121,18 @@ def test_pull_request_workflow_lints_tests_and_comments_the_plan() -> None:
 @pytest.mark.parametrize(
     ("name", "branches", "project", "schedule_flag"),
     [
-        ("cd-staging.yml", ["staging/**"], constants.PREFECT_STAGING_PROJECT.value, True),
-        ("cd-production.yml", ["master"], constants.PREFECT_PRODUCTION_PROJECT.value, False),
+        (
+            "cd-staging.yml",
+            ["staging/**"],
+            constants.PREFECT_STAGING_PROJECT.value,
+            True,
+        ),
+        (
+            "cd-production.yml",
+            ["master"],
+            constants.PREFECT_PRODUCTION_PROJECT.value,
+            False,
+        ),
     ],
 )
 def test_deploy_workflows_build_the_image_then_register_into_their_project(
@@ -129,26 +151,40 @@ def test_deploy_workflows_build_the_image_then_register_into_their_project(
     assert "--plan" not in register
 
 
-def test_image_workflow_pushes_the_image_named_in_constants_with_the_commit_tag() -> None:
+def test_image_workflow_pushes_the_image_named_in_constants_with_the_commit_tag() -> (
+    None
+):
     text = (WORKFLOWS / "image.yml").read_text()
 
     assert f"{constants.DOCKER_IMAGE_NAME.value}:${{GITHUB_SHA}}" in text
     assert "push: true" in text
 
 
-def test_every_secret_and_variable_the_workflows_use_is_documented_in_the_readme() -> None:
+def test_every_secret_and_variable_the_workflows_use_is_documented_in_the_readme() -> (
+    None
+):
     readme = (ROOT / "README.md").read_text()
-    deploy = readme[readme.index("<!-- section:deploy -->") : readme.index("<!-- /section:deploy -->")]
-    env_table = readme[readme.index("<!-- section:env -->") : readme.index("<!-- /section:env -->")]
+    deploy = readme[
+        readme.index("<!-- section:deploy -->") : readme.index(
+            "<!-- /section:deploy -->"
+        )
+    ]
+    env_table = readme[
+        readme.index("<!-- section:env -->") : readme.index("<!-- /section:env -->")
+    ]
     used_secrets, used_variables, prefect_env = set(), set(), set()
     for path in WORKFLOWS.glob("*.yml"):
         text = path.read_text()
         used_secrets.update(re.findall(r"secrets\.([A-Z0-9_]+)", text))
         used_variables.update(re.findall(r"vars\.([A-Z0-9_]+)", text))
-        prefect_env.update(re.findall(r"^\s+(PREFECT__[A-Z_]+|PIPELINES_[A-Z_]+):", text, re.M))
+        prefect_env.update(
+            re.findall(r"^\s+(PREFECT__[A-Z_]+|PIPELINES_[A-Z_]+):", text, re.M)
+        )
 
     assert {"PREFECT_API_URL", "PREFECT_API_KEY", "GITHUB_TOKEN"} <= used_secrets
     for name in used_secrets | used_variables:
-        assert f"| `{name}` |" in deploy, f"{name} is used by a workflow but not documented"
+        assert (
+            f"| `{name}` |" in deploy
+        ), f"{name} is used by a workflow but not documented"
     for name in prefect_env:
         assert f"| `{name}` |" in env_table, f"{name} is missing from the env table"

@@ -35,7 +35,9 @@ def _flow(*, clock_labels: list[str] | None = None) -> Flow:
         say("oi")
     if clock_labels is not None:
         clock = IntervalClock(
-            timedelta(days=1), start_date=pendulum.datetime(2021, 1, 1), labels=clock_labels
+            timedelta(days=1),
+            start_date=pendulum.datetime(2021, 1, 1),
+            labels=clock_labels,
         )
         flow.schedule = Schedule(clocks=[clock])
     return flow
@@ -48,7 +50,9 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-def test_prepare_flow_takes_labels_from_the_schedule_and_leaves_the_flow_alone() -> None:
+def test_prepare_flow_takes_labels_from_the_schedule_and_leaves_the_flow_alone() -> (
+    None
+):
     flow = _flow(clock_labels=["rj-escritorio-dev"])
 
     prepared = prepare_flow(flow, "pipelines.rj_x.y.flows", IMAGE)
@@ -72,7 +76,9 @@ def test_prepare_flow_keeps_the_flows_kubernetes_settings_but_sets_the_image() -
 
     assert prepared.run_config.image == IMAGE
     assert prepared.run_config.memory_request == "2Gi"
-    assert prepared.run_config.labels == {"rj-escritorio"}  # the run config's own labels
+    assert prepared.run_config.labels == {
+        "rj-escritorio"
+    }  # the run config's own labels
     assert flow.run_config.image == "somewhere/else:old"
     assert agent_labels(flow) == ["rj-escritorio"]
 
@@ -81,12 +87,16 @@ def test_prepare_flow_refuses_another_run_config_type() -> None:
     flow = _flow(clock_labels=["rj-escritorio-dev"])
     flow.run_config = LocalRun(labels=["rj-escritorio-dev"])
 
-    with pytest.raises(RunConfigError, match="sets a LocalRun run config; .* KubernetesRun"):
+    with pytest.raises(
+        RunConfigError, match="sets a LocalRun run config; .* KubernetesRun"
+    ):
         prepare_flow(flow, "pipelines.rj_x.y.flows", IMAGE)
 
 
 def test_prepare_flow_without_any_label_says_where_to_set_one() -> None:
-    with pytest.raises(RunConfigError, match="has no agent label.*RJ_<ORGAO>_AGENT_LABEL"):
+    with pytest.raises(
+        RunConfigError, match="has no agent label.*RJ_<ORGAO>_AGENT_LABEL"
+    ):
         prepare_flow(_flow(), "pipelines.rj_x.y.flows", IMAGE)
 
 
@@ -134,8 +144,12 @@ def test_resolve_image_tag_ignores_a_checkout_rooted_elsewhere(
         resolve_image_tag(None, inner)
 
 
-@pytest.mark.parametrize("tag", ["", "-leading-dash", ".dot", "has space", "a" * 129, "ç"])
-def test_resolve_image_tag_refuses_what_docker_refuses(tag: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "tag", ["", "-leading-dash", ".dot", "has space", "a" * 129, "ç"]
+)
+def test_resolve_image_tag_refuses_what_docker_refuses(
+    tag: str, tmp_path: Path
+) -> None:
     with pytest.raises(ImageTagError, match="is not a valid Docker tag"):
         resolve_image_tag(tag, tmp_path)
 

@@ -27,15 +27,14 @@ OWN = "pipelines.rj_alfa.own.flows"
 
 def _flow(module: str) -> Any:
     """The first flow a module of the activated repository defines."""
-    from prefect import Flow  # pylint: disable=import-outside-toplevel
+    from prefect import Flow
 
     imported = __import__(module, fromlist=["_"])
     return next(value for value in vars(imported).values() if isinstance(value, Flow))
 
 
-def test_sources_of_follow_imports_transitively_into_copied_templates(
-    sample_repo: Any,
-) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_sources_of_follow_imports_transitively_into_copied_templates() -> None:
     index = SourceIndex.build()
 
     copies = index.sources_of(COPIES)
@@ -51,7 +50,9 @@ def test_sources_of_follow_imports_transitively_into_copied_templates(
     assert "pipelines/rj_alfa/own/tasks.py" in index.sources_of(OWN)
 
 
-@pytest.mark.parametrize("has_init", [True, False], ids=["package", "namespace-package"])
+@pytest.mark.parametrize(
+    "has_init", [True, False], ids=["package", "namespace-package"]
+)
 def test_sources_of_see_shared_modules_with_or_without_utils_init(
     sample_repo: Any, has_init: bool
 ) -> None:
@@ -66,7 +67,9 @@ def test_sources_of_see_shared_modules_with_or_without_utils_init(
     assert "pipelines/utils/sample_tasks.py" in sources
 
 
-def test_sources_of_include_data_files_beside_modules_but_not_docs(sample_repo: Any) -> None:
+def test_sources_of_include_data_files_beside_modules_but_not_docs(
+    sample_repo: Any,
+) -> None:
     sample_repo.write("pipelines/rj_alfa/own/sql/select.sql", "select 1\n")
     sample_repo.write("pipelines/rj_alfa/own/notes.md", "# notes\n")
     sample_repo.write("pipelines/rj_alfa/own/config.yaml", "a: 1\n")
@@ -77,7 +80,9 @@ def test_sources_of_include_data_files_beside_modules_but_not_docs(sample_repo: 
     assert "pipelines/rj_alfa/own/config.yaml" in sources
     assert "pipelines/owners.toml" in sources  # beside pipelines/constants.py
     assert "pipelines/rj_alfa/own/notes.md" not in sources
-    assert "pipelines/rj_alfa/own/sql/select.sql" not in SourceIndex.build().sources_of(INGEST)
+    assert "pipelines/rj_alfa/own/sql/select.sql" not in SourceIndex.build().sources_of(
+        INGEST
+    )
 
 
 def test_sources_of_modules_reading_an_external_folder_include_it(
@@ -102,10 +107,13 @@ def test_external_data_names_modules_of_this_checkout() -> None:
         path = root.joinpath(*module.split(".")).with_suffix(".py")
         assert path.is_file(), f"{module} (EXTERNAL_DATA) has no file {path}"
         for folder in folders:
-            assert (root / folder).is_dir(), f"{folder!r} (EXTERNAL_DATA) is not a folder"
+            assert (
+                root / folder
+            ).is_dir(), f"{folder!r} (EXTERNAL_DATA) is not a folder"
 
 
-def test_fingerprint_ignores_the_image_tag_but_not_the_run_config(sample_repo: Any) -> None:
+@pytest.mark.usefixtures("sample_repo")
+def test_fingerprint_ignores_the_image_tag_but_not_the_run_config() -> None:
     index = SourceIndex.build()
     flow = _flow(INGEST)
 
@@ -117,7 +125,9 @@ def test_fingerprint_ignores_the_image_tag_but_not_the_run_config(sample_repo: A
 
     assert digest("ghcr.io/org/pipelines:aaa") == digest("ghcr.io/org/pipelines:bbb")
     assert digest("ghcr.io/org/pipelines:aaa") != digest("ghcr.io/org/other:aaa")
-    assert digest("ghcr.io/org/pipelines:aaa") != digest("ghcr.io/org/pipelines:aaa", ["x"])
+    assert digest("ghcr.io/org/pipelines:aaa") != digest(
+        "ghcr.io/org/pipelines:aaa", ["x"]
+    )
 
 
 def test_fingerprint_is_the_same_in_another_process(sample_repo: Any) -> None:
@@ -131,7 +141,11 @@ def test_fingerprint_is_the_same_in_another_process(sample_repo: Any) -> None:
     )
 
     def digests(hash_seed: str) -> dict[str, str]:
-        env = {**os.environ, "PYTHONPATH": str(sample_repo.root), "PYTHONHASHSEED": hash_seed}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(sample_repo.root),
+            "PYTHONHASHSEED": hash_seed,
+        }
         result = subprocess.run(
             [sys.executable, "-c", script],
             env=env,
@@ -160,7 +174,7 @@ def test_fingerprint_key_round_trip_and_changes() -> None:
 
     assert recorded is not None and recorded.digest == before.digest
     assert before.matches(before.idempotency_key)
-    assert before.changes_since(before.idempotency_key) == []
+    assert not before.changes_since(before.idempotency_key)
     assert after.changes_since(before.idempotency_key) == [
         Change("requirements.lock", "modified"),
         Change("pipelines/a.py", "modified"),
@@ -176,7 +190,9 @@ def test_fingerprint_key_round_trip_and_changes() -> None:
 @pytest.mark.parametrize(
     "key", [None, "", "some-other-key", "pipelines-fingerprint/1:abc:not-base64!"]
 )
-def test_fingerprint_changes_since_a_foreign_key_say_none_was_recorded(key: str | None) -> None:
+def test_fingerprint_changes_since_a_foreign_key_say_none_was_recorded(
+    key: str | None,
+) -> None:
     current = Fingerprint(flow="f" * 64, lock="l" * 64, files={})
 
     assert not current.matches(key)
@@ -199,13 +215,30 @@ def test_untagged_image_drops_tag_and_digest_only(image: str, expected: str) -> 
     assert untagged_image(image) == expected
 
 
+def test_lock_digest_ignores_comments_but_not_requirements(sample_repo: Any) -> None:
+    before = SourceIndex.build().lock_digest
+
+    sample_repo.append("requirements.lock", "    # via some-package\n\n")
+    after_comment = SourceIndex.build().lock_digest
+    sample_repo.append("requirements.lock", "extra-package==1.0.0  # pinned\n")
+    after_package = SourceIndex.build().lock_digest
+
+    assert after_comment == before
+    assert after_package != before
+
+
 def test_source_index_without_lock_file_says_where_it_looked(sample_repo: Any) -> None:
     sample_repo.path("requirements.lock").unlink()
 
-    with pytest.raises(FingerprintError, match=r"Lock file '.*requirements\.lock' does not exist"):
+    with pytest.raises(
+        FingerprintError, match=r"Lock file '.*requirements\.lock' does not exist"
+    ):
         SourceIndex.build()
 
 
-def test_sources_of_a_module_outside_the_graph_is_refused(sample_repo: Any) -> None:
-    with pytest.raises(FingerprintError, match="'elsewhere.flows' is not in the import graph"):
+@pytest.mark.usefixtures("sample_repo")
+def test_sources_of_a_module_outside_the_graph_is_refused() -> None:
+    with pytest.raises(
+        FingerprintError, match="'elsewhere.flows' is not in the import graph"
+    ):
         SourceIndex.build().sources_of("elsewhere.flows")

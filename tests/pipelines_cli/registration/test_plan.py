@@ -2,18 +2,30 @@
 
 from pipelines_cli.registration.client import RemoteFlow
 from pipelines_cli.registration.fingerprint import Fingerprint
-from pipelines_cli.registration.plan import PLAN_MARKER, LocalFlow, Status, compare, plan_markdown
+from pipelines_cli.registration.plan import (
+    PLAN_MARKER,
+    LocalFlow,
+    Status,
+    compare,
+    plan_markdown,
+)
 
 IMAGE = "ghcr.io/prefeitura-rio/pipelines:abc"
 
 
 def _fingerprint(content: str) -> Fingerprint:
-    return Fingerprint(flow="f" * 64, lock="l" * 64, files={"pipelines/a.py": content * 64})
+    return Fingerprint(
+        flow="f" * 64, lock="l" * 64, files={"pipelines/a.py": content * 64}
+    )
 
 
-def _local(name: str, fingerprint: Fingerprint | None, owners: tuple[str, ...] = ("paty",)) -> LocalFlow:
+def _local(
+    name: str, fingerprint: Fingerprint | None, owners: tuple[str, ...] = ("paty",)
+) -> LocalFlow:
     error = None if fingerprint else f"Flow {name!r} has no agent label."
-    return LocalFlow(name, "pipelines.rj_x.y.flows", owners, fingerprint=fingerprint, error=error)
+    return LocalFlow(
+        name, "pipelines.rj_x.y.flows", owners, fingerprint=fingerprint, error=error
+    )
 
 
 def _remote(name: str, key: str | None, version: int = 1) -> RemoteFlow:
@@ -29,7 +41,9 @@ def _sample_plan() -> tuple[list[LocalFlow], dict[str, RemoteFlow]]:
     ]
     remote = {
         "A: unchanged": _remote("A: unchanged", _fingerprint("1").idempotency_key),
-        "B: changed": _remote("B: changed", _fingerprint("1").idempotency_key, version=3),
+        "B: changed": _remote(
+            "B: changed", _fingerprint("1").idempotency_key, version=3
+        ),
         "E: gone": _remote("E: gone", None, version=7),
     }
     return local, remote
@@ -60,12 +74,20 @@ def test_plan_markdown_lists_affected_flows_with_their_owners() -> None:
     local, remote = _sample_plan()
     plan = compare(local, remote, project="production", image=IMAGE)
 
-    markdown = plan_markdown(plan, {"paty": "paty-escritorio", "diego": "diego-escritorio"})
+    markdown = plan_markdown(
+        plan, {"paty": "paty-escritorio", "diego": "diego-escritorio"}
+    )
 
     lines = markdown.splitlines()
     assert lines[0] == PLAN_MARKER
-    assert "| C: new \\| piped | new | @diego-escritorio, someone | not in the project yet |" in lines
-    assert "| B: changed | changed | @paty-escritorio | pipelines/a.py (modified) |" in lines
+    assert (
+        "| C: new \\| piped | new | @diego-escritorio, someone | not in the project yet |"
+        in lines
+    )
+    assert (
+        "| B: changed | changed | @paty-escritorio | pipelines/a.py (modified) |"
+        in lines
+    )
     assert any(line.startswith("| D: invalid | invalid |") for line in lines)
     assert any(line.startswith("| E: gone | gone | - |") for line in lines)
     assert "<details><summary>1 unchanged flows</summary>" in lines

@@ -34,7 +34,9 @@ def _serialized(schedule: Any = None) -> dict[str, Any]:
     return serialized
 
 
-def _create(client: SingleAttemptClient, project_id: str, serialized: dict[str, Any], key: str) -> str:
+def _create(
+    client: SingleAttemptClient, project_id: str, serialized: dict[str, Any], key: str
+) -> str:
     variables = {
         "input": {
             "project_id": project_id,
@@ -43,18 +45,31 @@ def _create(client: SingleAttemptClient, project_id: str, serialized: dict[str, 
             "set_schedule_active": False,
         }
     }
-    return client.graphql(CREATE, variables=variables).data.create_flow_from_compressed_string.id
+    return client.graphql(
+        CREATE, variables=variables
+    ).data.create_flow_from_compressed_string.id
 
 
 def _project_id(client: SingleAttemptClient) -> str:
-    return client.graphql({"query": {'project(where: {name: {_eq: "staging"}})': {"id"}}}).data.project[0].id
+    return (
+        client.graphql({"query": {'project(where: {name: {_eq: "staging"}})': {"id"}}})
+        .data.project[0]
+        .id
+    )
 
 
-def test_standin_refuses_a_flow_prefects_schema_cannot_load(prefect_server: Any) -> None:
+def test_standin_refuses_a_flow_prefects_schema_cannot_load(
+    prefect_server: Any,
+) -> None:
     client = SingleAttemptClient()
 
     with pytest.raises(ClientError, match="Flow could not be deserialized"):
-        _create(client, _project_id(client), _serialized(schedule={"clocks": "not a list"}), "k")
+        _create(
+            client,
+            _project_id(client),
+            _serialized(schedule={"clocks": "not a list"}),
+            "k",
+        )
 
     assert prefect_server.flows("staging") == []
 
@@ -75,7 +90,8 @@ def test_standin_versions_flows_by_idempotency_key(prefect_server: Any) -> None:
     ]
 
 
-def test_standin_answers_400_to_a_query_outside_the_schema(prefect_server: Any) -> None:
+@pytest.mark.usefixtures("prefect_server")
+def test_standin_answers_400_to_a_query_outside_the_schema() -> None:
     client = SingleAttemptClient()
 
     with pytest.raises(ClientError, match="400"):

@@ -18,7 +18,11 @@ from prefect import Flow as PrefectFlow
 from prefect.run_configs import KubernetesRun
 from prefect.storage import Module
 
-from pipelines_cli.registration.exceptions import ImageTagError, RunConfigError
+from pipelines_cli.registration.exceptions import (
+    ImageTagError,
+    RunConfigError,
+    UnschedulableFlowError,
+)
 
 # Docker's rule for tags: up to 128 characters, no leading '.' or '-'.
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -103,7 +107,10 @@ def prepare_flow(flow: PrefectFlow, module: str, image: str) -> PrefectFlow:
     Raises:
         RunConfigError: the flow sets a run config other than `KubernetesRun`, or no
             agent label at all.
+        UnschedulableFlowError: a clock of its schedule leaves a required parameter
+            without a value (the server would refuse the flow).
     """
+    _check_schedule(flow, module)
     current = flow.run_config
     if current is not None and not isinstance(current, KubernetesRun):
         raise RunConfigError(
@@ -128,6 +135,24 @@ def prepare_flow(flow: PrefectFlow, module: str, image: str) -> PrefectFlow:
     prepared.storage = Module(module)
     prepared.storage.add_flow(prepared)
     return prepared
+
+
+def _check_schedule(flow: PrefectFlow, module: str) -> None:
+    """Refuses what `Client.register` refuses: clocks without a required parameter."""
+    required = sorted(
+        parameter.name for parameter in flow.parameters() if parameter.required
+    )
+    clocks = getattr(flow.schedule, "clocks", None) or []
+    for clock in clocks:
+        missing = [
+            name for name in required if name not in (clock.parameter_defaults or {})
+        ]
+        if missing:
+            raise UnschedulableFlowError(
+                f"Flow {flow.name!r} ({module}) is scheduled, but a clock of its schedule "
+                f"gives no value to the required parameter(s) {missing!r}; set them in the "
+                "clock's parameter_defaults, or give the parameters a default."
+            )
 
 
 def uncommitted_files(repo_root: Path, paths: list[str]) -> list[str]:

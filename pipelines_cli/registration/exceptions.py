@@ -21,6 +21,10 @@ class RunConfigError(RegistrationError):
     """A flow cannot be given a Kubernetes run config: wrong type or no agent label."""
 
 
+class UnschedulableFlowError(RegistrationError):
+    """A flow's schedule would start runs without values for its required parameters."""
+
+
 class ProjectNotFoundError(RegistrationError):
     """The Prefect project to register into does not exist on the server."""
 

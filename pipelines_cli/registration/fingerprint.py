@@ -213,7 +213,8 @@ class SourceIndex:
         """Reads the import graph of `package` (the one imported in this process).
 
         Raises:
-            FingerprintError: the package has no directory, or no lock file beside it.
+            FingerprintError: the package has no directory, no lock file beside it, or a
+                module grimp cannot read.
         """
         import grimp
 
@@ -227,9 +228,15 @@ class SourceIndex:
         # NOTE: grimp walks only folders with an __init__.py; folders of modules without
         # one (namespace packages, such as pipelines/utils today) are added by name.
         namespaces = _namespace_packages(package, package_dir)
-        graph = grimp.build_graph(
-            package, *namespaces, cache_dir=None, exclude_type_checking_imports=True
-        )
+        try:
+            graph = grimp.build_graph(
+                package, *namespaces, cache_dir=None, exclude_type_checking_imports=True
+            )
+        except grimp.exceptions.GrimpException as exc:
+            raise FingerprintError(
+                f"Reading the imports of package {package!r} failed: {exc}. Every module "
+                "of the package is read, whether a flow imports it or not: fix that file."
+            ) from exc
         return cls(package, package_dir, graph)
 
     def fingerprint(

@@ -14,7 +14,11 @@ from prefect import Flow as PrefectFlow
 
 from pipelines_cli.registration.client import RemoteFlow
 from pipelines_cli.registration.deployment import prepare_flow
-from pipelines_cli.registration.exceptions import FingerprintError, RunConfigError
+from pipelines_cli.registration.exceptions import (
+    FingerprintError,
+    RunConfigError,
+    UnschedulableFlowError,
+)
 from pipelines_cli.registration.fingerprint import Change, Fingerprint, SourceIndex
 
 PLAN_MARKER = "<!-- pipelines-registration-plan -->"
@@ -127,7 +131,7 @@ def prepare_local_flows(
         try:
             local.flow = prepare_flow(entry.flow, entry.module, image)
             local.fingerprint = index.fingerprint(local.flow.serialize(), entry.module)
-        except (RunConfigError, FingerprintError) as exc:
+        except (RunConfigError, UnschedulableFlowError, FingerprintError) as exc:
             local.flow, local.error = None, str(exc)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # user code
             local.flow = None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pendulum
 import pytest
-from prefect import Flow, task
+from prefect import Flow, Parameter, task
 from prefect.run_configs import KubernetesRun, LocalRun
 from prefect.schedules import Schedule
 from prefect.schedules.clocks import IntervalClock
@@ -19,7 +19,11 @@ from pipelines_cli.registration.deployment import (
     resolve_image_tag,
     uncommitted_files,
 )
-from pipelines_cli.registration.exceptions import ImageTagError, RunConfigError
+from pipelines_cli.registration.exceptions import (
+    ImageTagError,
+    RunConfigError,
+    UnschedulableFlowError,
+)
 
 IMAGE = "ghcr.io/prefeitura-rio/pipelines:abc123"
 
@@ -98,6 +102,19 @@ def test_prepare_flow_without_any_label_says_where_to_set_one() -> None:
         RunConfigError, match="has no agent label.*RJ_<ORGAO>_AGENT_LABEL"
     ):
         prepare_flow(_flow(), "pipelines.rj_x.y.flows", IMAGE)
+
+
+def test_prepare_flow_refuses_a_schedule_without_a_required_parameter() -> None:
+    flow = _flow(clock_labels=["rj-escritorio-dev"])
+    flow.add_task(Parameter("day", required=True))
+
+    with pytest.raises(
+        UnschedulableFlowError, match=r"required parameter\(s\) \['day'\]"
+    ):
+        prepare_flow(flow, "pipelines.rj_x.y.flows", IMAGE)
+
+    flow.schedule.clocks[0].parameter_defaults = {"day": "2024-01-01"}
+    assert prepare_flow(flow, "pipelines.rj_x.y.flows", IMAGE).run_config.image == IMAGE
 
 
 def test_image_reference_uses_the_global_image_name() -> None:

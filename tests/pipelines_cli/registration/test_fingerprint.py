@@ -237,6 +237,15 @@ def test_source_index_without_lock_file_says_where_it_looked(sample_repo: Any) -
 
 
 @pytest.mark.usefixtures("sample_repo")
+def test_source_index_names_a_module_it_cannot_parse(sample_repo: Any) -> None:
+    sample_repo.write("pipelines/utils/broken.py", "def (:\n")
+
+    with pytest.raises(
+        FingerprintError, match=r"Syntax error in .*pipelines/utils/broken\.py"
+    ):
+        SourceIndex.build()
+
+
 def test_sources_of_a_module_outside_the_graph_is_refused() -> None:
     with pytest.raises(
         FingerprintError, match="'elsewhere.flows' is not in the import graph"

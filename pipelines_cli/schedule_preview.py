@@ -25,6 +25,9 @@ from prefect.schedules.clocks import (
 
 # How many events of one clock are looked at, at most, for one question.
 MAX_EVENTS_PER_CLOCK = 10_000
+# How many events of all the clocks of one schedule a collision search looks at: a
+# flow with many frequent clocks is searched over a shorter horizon.
+MAX_EVENTS_PER_COLLISION_SEARCH = 40_000
 
 NO_LABEL = "(no label)"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -166,7 +169,8 @@ def find_collisions(
 
     Prefect's server keys a scheduled run by its flow and start time, so of two
     such runs only one is kept. Each pair of clocks is reported once, at its first
-    collision within the horizon.
+    collision within the horizon (shorter for many frequent clocks, see
+    `MAX_EVENTS_PER_COLLISION_SEARCH`).
 
     Args:
         schedule: a flow's schedule.
@@ -180,8 +184,9 @@ def find_collisions(
     until = after + horizon
     seen: dict[float, tuple[int, dict[str, Any], list[str]]] = {}
     collisions: dict[tuple[int, int], Collision] = {}
+    limit = max(1_000, MAX_EVENTS_PER_COLLISION_SEARCH // max(len(schedule.clocks), 1))
     for index, clock in enumerate(schedule.clocks, start=1):
-        for event in iter_clock_events(schedule, clock, after, until):
+        for event in iter_clock_events(schedule, clock, after, until, limit=limit):
             key = event.start_time.timestamp()
             labels = sorted(event.labels or [])
             earlier = seen.setdefault(key, (index, event.parameter_defaults, labels))

@@ -20,6 +20,7 @@ import prefect
 import pytz
 from prefect.schedules import clocks as prefect_clocks
 
+from pipelines_cli.checks.exceptions import CollectorError
 from pipelines_cli.checks.facts import (
     ClockFacts,
     CollisionFacts,
@@ -43,10 +44,6 @@ RAW_START_ATTRIBUTE = "_pipelines_check_raw_start_date"
 EXIT_COLLECTOR_ERROR = 2
 
 PREFECT_DIR = Path(prefect.__file__).resolve().parent
-
-
-class CollectorError(Exception):
-    """The collector was pointed at the wrong place: nothing was checked."""
 
 
 def gather_facts(root: Path) -> RepositoryFacts:

@@ -7,3 +7,7 @@ class CheckRunError(Exception):
 
 class RepositoryNotFoundError(Exception):
     """No repository root where a command was asked to work."""
+
+
+class CollectorError(Exception):
+    """The collector was pointed at the wrong place: nothing was checked."""

@@ -27,6 +27,7 @@ class constants(Enum):
     PREFECT_STAGING_PROJECT = "staging"
     PREFECT_PRODUCTION_PROJECT = "production"
     PREFECT_DEFAULT_UI_URL = "https://prefect.dados.rio"
+    PREFECT_TENANT_SLUG = "default"
 
     # Agent labels: one production and one development agent per orgao.
     # `pipelines check` accepts only labels declared here.

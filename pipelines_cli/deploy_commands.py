@@ -10,7 +10,6 @@ does not pay for them.
 import contextlib
 import importlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -26,7 +25,6 @@ from pipelines_cli.registry import load_registry
 console = Console(highlight=False)
 logger = logging.getLogger(__name__)
 
-UI_URL_ENV_VAR = "PIPELINES_PREFECT_UI_URL"
 
 STATUS_STYLES = {
     "new": "green",
@@ -119,7 +117,7 @@ def run_cloud(
         run_id = built.api.create_flow_run(
             registration.flow_id, parameters=parameters, labels=labels or None
         )
-        url = built.api.flow_run_url(run_id, _ui_url())
+        url = built.api.flow_run_url(run_id)
     console.print(f"[green]Flow run {run_id} created:[/green] {url}")
 
 
@@ -297,13 +295,6 @@ def _checked_labels(labels: list[str]) -> list[str]:
 
 def _global_constants() -> Any:
     return importlib.import_module("pipelines.constants").constants
-
-
-def _ui_url() -> str:
-    return (
-        os.environ.get(UI_URL_ENV_VAR)
-        or _global_constants().PREFECT_DEFAULT_UI_URL.value
-    )
 
 
 def _owner_handles() -> dict[str, str]:

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import prefect
 from prefect.engine.state import State, TriggerFailed
 
-from pipelines.constants import constants
 from pipelines.utils.exceptions import NotificationNotSentError
 from pipelines.utils.log_masking import mask_secret_values, register_secret_values
 from pipelines.utils.owners import OWNERS_FILE, Owner, load_owners
+from pipelines.utils.prefect_ui import flow_run_url
 from pipelines.utils.vault import get_vault_secret_value
 
 # names of where the secret is, not secrets (hence the detect-secrets pragmas)
@@ -30,7 +30,6 @@ DEFAULT_WEBHOOK_SECRET_PATH = (
     "discord_webhooks/flow_failures"  # pragma: allowlist secret
 )
 WEBHOOK_SECRET_KEY = "url"  # pragma: allowlist secret
-PREFECT_UI_URL_ENV_VAR = "PIPELINES_PREFECT_UI_URL"
 WEBHOOK_TIMEOUT_ENV_VAR = "PIPELINES_WEBHOOK_TIMEOUT_SECONDS"
 DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 5.0
 
@@ -104,7 +103,7 @@ def describe_flow_failure(flow: Any, state: State) -> FlowFailure:
         flow_name=flow.name,
         task_name=task_name,
         message=mask_secret_values(str(message or "")),
-        run_url=f"{prefect_ui_url()}/flow-run/{flow_run_id}" if flow_run_id else None,
+        run_url=flow_run_url(flow_run_id) if flow_run_id else None,
         code_owners=tuple(getattr(flow, "code_owners", None) or ()),
     )
 
@@ -287,12 +286,6 @@ def notify_flow_failure(flow: Any, state: State) -> FlowFailure:
         list(failure.code_owners),
     )
     return failure
-
-
-def prefect_ui_url() -> str:
-    """The Prefect UI's base URL, from `PIPELINES_PREFECT_UI_URL` or the default."""
-    url = os.environ.get(PREFECT_UI_URL_ENV_VAR, "").strip().rstrip("/")
-    return url or constants.PREFECT_DEFAULT_UI_URL.value.rstrip("/")
 
 
 def webhook_secret_path() -> str:

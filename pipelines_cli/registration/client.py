@@ -318,9 +318,13 @@ class PrefectApi:
         )
         return str(run_id)
 
-    def flow_run_url(self, flow_run_id: str, ui_url: str) -> str:
-        """The flow run's page in the Prefect UI: `<ui>/<tenant slug>/flow-run/<id>`."""
+    def flow_run_url(self, flow_run_id: str) -> str:
+        """The flow run's page in the Prefect UI, with the server's tenant slug."""
+        from pipelines.utils.prefect_ui import (  # pylint: disable=import-outside-toplevel
+            flow_run_url,
+        )
+
         slug, _ = self.call(
             "Looking up the tenant", self.client.get_default_tenant_slug
         )
-        return "/".join([ui_url.rstrip("/"), slug, "flow-run", flow_run_id])
+        return flow_run_url(flow_run_id, tenant_slug=slug)

@@ -28,7 +28,7 @@ def test_run_unknown_flow_lists_close_matches(runner: CliRunner) -> None:
     result = runner.invoke(app, ["run", "EMD: escritorio - Geolocalizacao de chamado 1746"])
     assert result.exit_code == 1
     assert "No flow is named 'EMD: escritorio - Geolocalizacao de chamado 1746'" in result.output
-    assert f"Did you mean {GEOLOCATOR!r}?" in result.output
+    assert f"Did you mean {GEOLOCATOR!r}" in result.output
 
 
 def test_run_unknown_parameter_lists_close_matches(runner: CliRunner) -> None:

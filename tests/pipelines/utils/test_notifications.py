@@ -115,7 +115,7 @@ def test_notify_failing_flow_posts_the_exact_payload(webhook: Any) -> None:
             "Error during execution of task: ValueError(\"column 'id_bairro' is missing "
             'from the 1746 sample")\n'
             "```\n"
-            f"**Run:** {UI_URL}/flow-run/{FLOW_RUN_ID}\n"
+            f"**Run:** {UI_URL}/default/flow-run/{FLOW_RUN_ID}\n"
             f"**Owners:** <@{owners['paty'].discord_user_id}> "
             f"<@{owners['diego'].discord_user_id}>"
         ),
@@ -145,7 +145,7 @@ def test_notify_example_project_flow_failing_through_the_cli(
     assert lines[2:4] == ["**Message:**", "```"]
     assert lines[4].startswith("Error during execution of task: ")
     assert "chamados_que_nao_existem.csv" in lines[4]
-    assert re.fullmatch(rf"\*\*Run:\*\* {UI_URL}/flow-run/[0-9a-f-]{{36}}", lines[6])
+    assert re.fullmatch(rf"\*\*Run:\*\* {UI_URL}/default/flow-run/[0-9a-f-]{{36}}", lines[6])
     assert lines[7] == f"**Owners:** <@{paty}>"
 
 

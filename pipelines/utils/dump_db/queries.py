@@ -1,9 +1,10 @@
 """The SQL a dump sends: the query as given, or wrapped to filter and convert columns.
 
 The user's query is sent unchanged unless the dump needs to filter it (incremental
-dumps) or to convert a column to UTC (SQL Server, Oracle). Then it becomes a derived
-table, `SELECT ... FROM (<query>) AS dump_db_source WHERE <column> >= :lower_bound`,
-composed by SQLAlchemy for the engine's dialect: identifiers are quoted by the
+dumps) or to have a column converted by the database (to UTC on SQL Server and
+Oracle, to text for PostgreSQL numerics). Then it becomes a derived table,
+`SELECT ... FROM (<query>) AS dump_db_source WHERE <column> >= :lower_bound`, composed
+by SQLAlchemy for the engine's dialect: identifiers are quoted by the
 dialect and the bound travels as a typed bind parameter, never pasted into the text.
 """
 
@@ -194,11 +195,13 @@ def build_dump_statement(
         InvalidParameterError: the query must be wrapped but SQL Server cannot
             (a query that starts with WITH cannot be a derived table there).
     """
-    if lower_bound is None and not any(c.is_selected_as_utc for c in columns):
+    if lower_bound is None and not any(
+        c.is_selected_as_utc or c.is_selected_as_text for c in columns
+    ):
         return query
 
     # pylint: disable=import-outside-toplevel
-    from sqlalchemy import Date, DateTime, String, bindparam, column, select
+    from sqlalchemy import Date, DateTime, String, Text, bindparam, cast, column, select
 
     if db_type == "sql_server" and re.match(r"\s*with\b", query, flags=re.IGNORECASE):
         raise InvalidParameterError(
@@ -211,11 +214,14 @@ def build_dump_statement(
         .columns(*(column(c.name) for c in columns))
         .subquery(SOURCE_ALIAS)
     )
-    selected = [
-        _utc(source.c[c.name], db_type).label(c.name) if c.is_selected_as_utc
-        else source.c[c.name]
-        for c in columns
-    ]
+    selected = []
+    for c in columns:
+        if c.is_selected_as_utc:
+            selected.append(_utc(source.c[c.name], db_type).label(c.name))
+        elif c.is_selected_as_text:
+            selected.append(cast(source.c[c.name], Text).label(c.name))
+        else:
+            selected.append(source.c[c.name])
     statement = select(*selected)
     if lower_bound is not None:
         value = lower_bound.value

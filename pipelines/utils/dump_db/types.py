@@ -44,6 +44,10 @@ class SourceColumn:
             as text; the dump logs a warning that says how to cast the column.
         is_selected_as_utc: the database is asked for the column converted to UTC,
             because the driver would drop the zone (SQL Server, Oracle).
+        is_selected_as_text: the database is asked for the column as text, which the
+            reader parses faster than the driver's own conversion (PostgreSQL
+            numerics: ADBC turns their binary form into text at 3x the cost of the
+            server's `::text`).
     """
 
     name: str
@@ -52,6 +56,7 @@ class SourceColumn:
     conversion: Conversion = Conversion.AS_IS
     is_text_fallback: bool = False
     is_selected_as_utc: bool = False
+    is_selected_as_text: bool = False
 
 
 def arrow_schema(columns: Sequence[SourceColumn]) -> "pa.Schema":
@@ -133,7 +138,11 @@ def _postgres_numeric(name: str, typmod: int) -> SourceColumn:
         kind = decimal_type(precision, scale)
         if kind is not None:
             return SourceColumn(
-                name, f"numeric({precision},{scale})", kind, Conversion.DECIMAL_FROM_TEXT
+                name,
+                f"numeric({precision},{scale})",
+                kind,
+                Conversion.DECIMAL_FROM_TEXT,
+                is_selected_as_text=True,
             )
     return _text_column(name, "numeric", Conversion.STORAGE)
 

@@ -164,3 +164,29 @@ def test_build_dump_statement_sends_the_bound_as_a_parameter(db_type: str) -> No
         "oracle": ":lower_bound",
     }
     assert sql.endswith(f"dump_db_source.dia >= {placeholder[db_type]}")
+
+
+def test_build_dump_statement_sends_the_query_unchanged_unless_needed() -> None:
+    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+
+    from pipelines.utils.dump_db.types import postgres_columns  # pylint: disable=import-outside-toplevel
+
+    plain = [SourceColumn("id", "int4", pa.int32()), SourceColumn("dia", "date", pa.date32())]
+    numeric_field = pa.field(
+        "valor",
+        pa.string(),
+        metadata={"POSTGRESQL:type": "numeric", "POSTGRESQL:typmod": str((12 << 16 | 2) + 4)},
+    )
+    numeric = postgres_columns(pa.schema([numeric_field]))
+    query = "SELECT id, dia, valor FROM chamado"
+
+    assert build_dump_statement(query, plain, db_type="postgresql") == query
+    sql, parameters = compile_statement(
+        build_dump_statement(query, plain + numeric, db_type="postgresql"), "postgresql"
+    )
+    assert numeric[0].arrow_type == pa.decimal128(12, 2)
+    assert sql == (
+        "SELECT dump_db_source.id, dump_db_source.dia, CAST(dump_db_source.valor AS TEXT) "
+        f"AS valor \nFROM ({query}) AS dump_db_source"
+    )
+    assert parameters == []

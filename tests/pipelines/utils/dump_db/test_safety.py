@@ -60,6 +60,16 @@ def create_big_table(source: SourceDatabase, name: str, rows: int) -> str:
     return table
 
 
+def throttled(source: SourceDatabase, select: str) -> str:
+    """`select` (over a table aliased `t`) made to pause 20 ms every 10,000 rows.
+
+    The server then sends rows for a second or more, so a test can act while the
+    dump is surely still reading, however fast the machine is.
+    """
+    pause = "pg_sleep(0.02)::text = ''" if source.db_type == "postgresql" else "SLEEP(0.02) = 0"
+    return f"{select} WHERE t.id % {BATCH_SIZE} <> 0 OR {pause}"
+
+
 def scratch_files(root: Path) -> list[Path]:
     """Parquet files a running dump has written to its private folder so far."""
     return list((root / ".scratch").glob("staging-*/**/part-*.parquet"))
@@ -89,7 +99,7 @@ def test_overwrite_killed_mid_write_leaves_previous_table_whole(
         "db_port": source.port,
         "db_database": "test",
         "vault_secret_path": credentials_for(source.db_type),
-        "execute_query": f"SELECT * FROM {big}",
+        "execute_query": throttled(source, f"SELECT * FROM {big} AS t"),
         "dataset_id": DATASET_ID,
         "table_id": "protegida",
         "dump_mode": "overwrite",
@@ -206,7 +216,7 @@ def test_connection_killed_mid_dump_is_retried_from_a_clean_state(
     with SessionKiller(source, marker, isolated_datalake) as killer:
         report = dump(
             source,
-            f"SELECT t.*, '{marker}' AS marca FROM {big} AS t",
+            throttled(source, f"SELECT t.*, '{marker}' AS marca FROM {big} AS t"),
             "retomada",
             batch_size=BATCH_SIZE,
             max_attempts=3,
@@ -236,7 +246,7 @@ def test_connection_killed_with_no_attempt_left_fails_and_publishes_nothing(
         ):
             dump(
                 source,
-                f"SELECT t.*, '{marker}' AS marca FROM {big} AS t",
+                throttled(source, f"SELECT t.*, '{marker}' AS marca FROM {big} AS t"),
                 "perdida",
                 dump_mode="overwrite",
                 batch_size=BATCH_SIZE,

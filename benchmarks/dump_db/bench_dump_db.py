@@ -61,6 +61,15 @@ WARM_UP_IMPORTS = (
 )
 
 
+@dataclass(frozen=True)
+class Run:
+    """One approach on one table."""
+
+    approach: str
+    table: str
+    rows: int
+
+
 @dataclass
 class Measure:
     """One approach's run."""
@@ -81,7 +90,9 @@ class Measure:
 def main() -> None:
     """Parses the options and runs the benchmark, or one approach as a child."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the main table")
+    parser.add_argument(
+        "--rows", type=int, default=5_000_000, help="rows of the main table"
+    )
     parser.add_argument(
         "--flat-rows",
         type=int,
@@ -92,8 +103,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5432)
     parser.add_argument("--database", default="test")
     parser.add_argument("--user", default="postgres")
-    parser.add_argument("--batch-size", type=int, default=100_000, help="dump_db batch_size")
-    parser.add_argument("--drop", action="store_true", help="drop the benchmark schema and exit")
+    parser.add_argument(
+        "--batch-size", type=int, default=100_000, help="dump_db batch_size"
+    )
+    parser.add_argument(
+        "--drop", action="store_true", help="drop the benchmark schema and exit"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--table", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
@@ -111,7 +126,7 @@ def main() -> None:
 
 def run_benchmark(options: argparse.Namespace) -> None:
     """Builds the tables, runs every approach in a subprocess, prints the results."""
-    from pipelines_cli.vault_commands import (  # pylint: disable=import-outside-toplevel
+    from pipelines_cli.vault_commands import (
         load_secrets,
         start_dev_vault,
     )
@@ -121,7 +136,9 @@ def run_benchmark(options: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-dump-db-"))
     vault = start_dev_vault(port=0)
     try:
-        load_secrets(vault.client(), {SECRET_PATH: {"username": options.user, "password": ""}})
+        load_secrets(
+            vault.client(), {SECRET_PATH: {"username": options.user, "password": ""}}
+        )
         environment = {
             **os.environ,
             "VAULT_ADDRESS": vault.address,
@@ -130,17 +147,19 @@ def run_benchmark(options: argparse.Namespace) -> None:
             "PYTHONPYCACHEPREFIX": str(workdir / "pycache"),
         }
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
-        subprocess.run([sys.executable, "-c", WARM_UP_IMPORTS], env=environment, check=True)
+        subprocess.run(
+            [sys.executable, "-c", WARM_UP_IMPORTS], env=environment, check=True
+        )
         runs = [
-            ("copy", main_table, options.rows),
-            ("dump_db", main_table, options.rows),
-            ("pandas", main_table, options.rows),
-            ("dump_db", flat_table, options.flat_rows),
+            Run("copy", main_table, options.rows),
+            Run("dump_db", main_table, options.rows),
+            Run("pandas", main_table, options.rows),
+            Run("dump_db", flat_table, options.flat_rows),
         ]
         measures = []
-        for approach, table, rows in runs:
-            output = workdir / f"{approach}-{rows}"
-            measures.append(measure(options, approach, table, rows, output, environment))
+        for run in runs:
+            output = workdir / f"{run.approach}-{run.rows}"
+            measures.append(measure(options, run, output, environment=environment))
             shutil.rmtree(output, ignore_errors=True)
             output.with_suffix(".csv").unlink(missing_ok=True)
     finally:
@@ -189,48 +208,54 @@ def psql_command(options: argparse.Namespace) -> list[str]:
     ]
 
 
+def command_of(options: argparse.Namespace, run: Run, output: Path) -> list[str]:
+    """The command line of one approach."""
+    if run.approach == "copy":
+        query = QUERY.format(table=run.table)
+        return [*psql_command(options), "-c", f"COPY ({query}) TO STDOUT WITH CSV"]
+    return [
+        sys.executable,
+        __file__,
+        f"--child={run.approach}",
+        f"--table={run.table}",
+        f"--output={output}",
+        f"--batch-size={options.batch_size}",
+        f"--host={options.host}",
+        f"--port={options.port}",
+        f"--database={options.database}",
+        f"--user={options.user}",
+    ]
+
+
 def measure(
-    options: argparse.Namespace,
-    approach: str,
-    table: str,
-    rows: int,
-    output: Path,
-    environment: dict[str, str],
+    options: argparse.Namespace, run: Run, output: Path, *, environment: dict[str, str]
 ) -> Measure:
     """Runs one approach in a subprocess; its wall time and its own peak RSS."""
-    if approach == "copy":
-        query = QUERY.format(table=table)
-        command = [*psql_command(options), "-c", f"COPY ({query}) TO STDOUT WITH CSV"]
-    else:
-        command = [
-            sys.executable,
-            __file__,
-            f"--child={approach}",
-            f"--table={table}",
-            f"--output={output}",
-            f"--batch-size={options.batch_size}",
-            f"--host={options.host}",
-            f"--port={options.port}",
-            f"--database={options.database}",
-            f"--user={options.user}",
-        ]
-    logger.info("Running %s on %s", approach, table)
+    approach, rows = run.approach, run.rows
+    logger.info("Running %s on %s", approach, run.table)
     sink_path = output.with_suffix(".csv") if approach == "copy" else os.devnull
     started = time.monotonic()
-    with open(sink_path, "wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, env=environment)
+    with (
+        open(sink_path, "wb") as sink,
+        subprocess.Popen(
+            command_of(options, run, output), stdout=sink, env=environment
+        ) as process,
+    ):
+        # NOTE: wait4 gives this child's own peak RSS, where getrusage(RUSAGE_CHILDREN)
+        # would give the largest of every child waited for so far.
         _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{approach} failed with exit code {process.returncode}")
-    written = output if approach == "dump_db" else output.with_suffix(".csv")
-    files = written.rglob("*.parquet") if written.is_dir() else [written]
-    size = sum(path.stat().st_size for path in files)
-    timing = output.with_suffix(".json")
-    inner = json.loads(timing.read_text())["seconds"] if timing.exists() else None
-    timing.unlink(missing_ok=True)
-    result = Measure(approach, rows, seconds, usage.ru_maxrss / 1024, size / 1024**2, inner)
+    result = Measure(
+        approach,
+        rows,
+        seconds,
+        usage.ru_maxrss / 1024,
+        output_megabytes(run, output),
+        read_inner_seconds(output),
+    )
     logger.info(
         "%s: %d rows in %.1f s (%.0f rows/s), peak RSS %.0f MB, output %.0f MB",
         approach,
@@ -243,12 +268,29 @@ def measure(
     return result
 
 
+def output_megabytes(run: Run, output: Path) -> float:
+    """Size of what an approach wrote: Parquet files or one CSV file."""
+    written = output if run.approach == "dump_db" else output.with_suffix(".csv")
+    files = written.rglob("*.parquet") if written.is_dir() else [written]
+    return sum(path.stat().st_size for path in files) / 1024**2
+
+
+def read_inner_seconds(output: Path) -> float | None:
+    """The duration a Python child measured itself, if it wrote one."""
+    timing = output.with_suffix(".json")
+    if not timing.exists():
+        return None
+    seconds = json.loads(timing.read_text(encoding="utf-8"))["seconds"]
+    timing.unlink()
+    return seconds
+
+
 def run_child(options: argparse.Namespace) -> None:
     """The body of one approach, in its own process; writes its own duration."""
     started = time.monotonic()
     if options.child == "dump_db":
         os.environ["PIPELINES_DATALAKE_ROOT"] = options.output
-        from pipelines.utils.dump_db.tasks import (  # pylint: disable=import-outside-toplevel
+        from pipelines.utils.dump_db.tasks import (
             dump_sql_to_datalake,
         )
 
@@ -266,19 +308,20 @@ def run_child(options: argparse.Namespace) -> None:
             batch_size=options.batch_size,
         )
     elif options.child == "pandas":
-        import pandas  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
+        import pandas  # noqa: F401  # pylint: disable=unused-import
 
         started = time.monotonic()
         run_pandas_batches(options)
     else:
         raise SystemExit(f"Unknown approach {options.child!r}")
     seconds = time.monotonic() - started
-    Path(options.output).with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
+    timing = Path(options.output).with_suffix(".json")
+    timing.write_text(json.dumps({"seconds": seconds}), encoding="utf-8")
 
 
 def run_pandas_batches(options: argparse.Namespace) -> None:
     """The older repo's way: fetchmany batches into data frames, written as CSV."""
-    # pylint: disable=import-outside-toplevel
+
     import pandas as pd
     import psycopg
 
@@ -292,7 +335,9 @@ def run_pandas_batches(options: argparse.Namespace) -> None:
             while rows := cursor.fetchmany(PANDAS_BATCH_SIZE):
                 columns = [column.name for column in cursor.description]
                 frame = pd.DataFrame(rows, columns=columns).astype(str)
-                frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
+                frame.to_csv(
+                    path, mode="w" if first else "a", header=first, index=False
+                )
                 first = False
 
 
@@ -309,12 +354,16 @@ def render(measures: list[Measure], options: argparse.Namespace) -> str:
             f"{inner} | {m.max_rss_mb:.0f} MB | {m.output_mb:.0f} MB |"
         )
     by_key = {(m.approach, m.rows): m for m in measures}
-    copy, ours, pandas = (by_key[(a, options.rows)] for a in ("copy", "dump_db", "pandas"))
+    copy, ours, pandas = (
+        by_key[(a, options.rows)] for a in ("copy", "dump_db", "pandas")
+    )
     flat = by_key[("dump_db", options.flat_rows)]
+    versus_copy = ours.rows_per_second / copy.rows_per_second
+    versus_pandas = ours.rows_per_second / pandas.rows_per_second
     lines += [
         "",
-        f"- dump_db / COPY rows/s: {ours.rows_per_second / copy.rows_per_second:.0%} (target >= 70%)",
-        f"- dump_db / pandas rows/s: {ours.rows_per_second / pandas.rows_per_second:.1f}x (target >= 3x)",
+        f"- dump_db / COPY rows/s: {versus_copy:.0%} (target >= 70%)",
+        f"- dump_db / pandas rows/s: {versus_pandas:.1f}x (target >= 3x)",
         f"- dump_db peak RSS: {flat.max_rss_mb:.0f} MB at {options.flat_rows:,} rows, "
         f"{ours.max_rss_mb:.0f} MB at {options.rows:,} rows (target < 400 MB, flat)",
     ]

@@ -17,7 +17,7 @@ from pipelines.utils.dump_db.utils import check_parameter_names
 from pipelines.utils.exceptions import InvalidParameterError
 
 
-def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-locals
+def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-locals  # shared params
     interval: timedelta,
     start_date: datetime,
     labels: list[str],
@@ -64,11 +64,16 @@ def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-l
             a value is invalid for the dump.
         UnknownDatabaseTypeError: `db_type` is not supported.
     """
-    from pipelines.utils.dump_db.parameters import (  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.dump_db.parameters import (
         build_dump_request,
     )
 
-    _check_schedule_arguments(start_date, labels, table_parameters, runs_interval_minutes)
+    _check_schedule_arguments(
+        start_date,
+        labels,
+        table_parameters,
+        runs_interval_minutes=runs_interval_minutes,
+    )
     common = {
         "db_database": db_database,
         "db_host": db_host,
@@ -78,7 +83,9 @@ def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-l
         "vault_secret_path": vault_secret_path,
     }
     defaults = {parameter.name: parameter.default for parameter in flow.parameters()}
-    required = sorted(parameter.name for parameter in flow.parameters() if parameter.required)
+    required = sorted(
+        parameter.name for parameter in flow.parameters() if parameter.required
+    )
     clocks = []
     for position, (table_id, own) in enumerate(table_parameters.items()):
         where = f"Table {table_id!r} of the schedule of {flow.name!r}"
@@ -104,7 +111,8 @@ def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-l
         clocks.append(
             IntervalClock(
                 interval=interval,
-                start_date=start_date + timedelta(minutes=position * runs_interval_minutes),
+                start_date=start_date
+                + timedelta(minutes=position * runs_interval_minutes),
                 labels=list(labels),
                 parameter_defaults=parameters,
             )
@@ -116,6 +124,7 @@ def _check_schedule_arguments(
     start_date: datetime,
     labels: list[str],
     table_parameters: Mapping[str, Any],
+    *,
     runs_interval_minutes: int,
 ) -> None:
     if start_date.tzinfo is None:

@@ -17,7 +17,11 @@ from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from pipelines.utils.dump_db.parameters import LAST_PARTITION, DumpRequest
-from pipelines.utils.dump_db.queries import LowerBound, build_dump_statement, typed_lower_bound
+from pipelines.utils.dump_db.queries import (
+    LowerBound,
+    build_dump_statement,
+    typed_lower_bound,
+)
 from pipelines.utils.dump_db.sources import ConnectionSettings, open_reader
 from pipelines.utils.dump_db.types import SourceColumn
 from pipelines.utils.exceptions import (
@@ -29,6 +33,8 @@ from pipelines.utils.exceptions import (
 from pipelines.utils.reports import DataReport
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from pipelines.utils.datalake import Datalake
 
 DEFAULT_MAX_ATTEMPTS = 3
@@ -45,7 +51,7 @@ _RETRIABLE = (DatabaseConnectionLostError, DatabaseUnreachableError)
 T = TypeVar("T")
 
 
-def run_dump(  # pylint: disable=too-many-arguments
+def run_dump(  # pylint: disable=too-many-arguments  # options, keyword-only
     request: DumpRequest,
     username: str,
     password: str,
@@ -79,7 +85,9 @@ def run_dump(  # pylint: disable=too-many-arguments
         PartitionValueError: the partition column is missing or has rows without
             a valid date (nothing is published then).
     """
-    from pipelines.utils.datalake import get_datalake  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake import (
+        get_datalake,
+    )
 
     datalake = datalake or get_datalake()
     settings = ConnectionSettings(
@@ -94,7 +102,9 @@ def run_dump(  # pylint: disable=too-many-arguments
     first_day = _first_partition_day(request, datalake, logger)
     for attempt in range(1, max_attempts + 1):
         try:
-            return _dump_once(request, settings, datalake, first_day, logger)
+            return _dump_once(
+                request, settings, datalake, first_day=first_day, logger=logger
+            )
         except _RETRIABLE as exc:
             if attempt == max_attempts:
                 raise type(exc)(
@@ -144,6 +154,7 @@ def _dump_once(
     request: DumpRequest,
     settings: ConnectionSettings,
     datalake: "Datalake",
+    *,
     first_day: date | None,
     logger: logging.Logger,
 ) -> DataReport:
@@ -158,26 +169,39 @@ def _dump_once(
     )
     with open_reader(settings) as reader:
         columns = reader.describe(request.query)
-        _check_columns(columns, request, settings, logger)
+        _check_columns(columns, request, settings, logger=logger)
         bound = _lower_bound(columns, request, first_day)
         statement = build_dump_statement(
             request.query, columns, db_type=request.db_type, lower_bound=bound
         )
-        with datalake.staging_writer(
-            request.dataset_id,
-            request.table_id,
-            request.dump_mode,
-            partition_date_column=request.partition_column,
-            partition_date_format=request.partition_date_format,
-        ) as writer:
-            rows = batches = 0
-            stream = reader.read_batches(statement, columns, batch_size=request.batch_size)
-            for batch in read_ahead(stream, READ_AHEAD_BATCHES):
-                writer.write(batch)
-                rows, batches = rows + batch.num_rows, batches + 1
-                _log_progress(logger, rows, batches, started)
+        stream = reader.read_batches(statement, columns, batch_size=request.batch_size)
+        report, rows, batches = _write_batches(
+            stream, request, datalake, logger=logger, started=started
+        )
+
+    return _finished(
+        report,
+        rows=rows,
+        batches=batches,
+        started=started,
+        settings=settings,
+        bound=bound,
+        logger=logger,
+    )
+
+
+def _finished(  # pylint: disable=too-many-arguments  # the figures of one dump
+    report: DataReport,
+    *,
+    rows: int,
+    batches: int,
+    started: float,
+    settings: ConnectionSettings,
+    bound: LowerBound | None,
+    logger: logging.Logger,
+) -> DataReport:
+    """Logs the dump's figures and adds them to the datalake's report."""
     seconds = time.monotonic() - started
-    report = writer.report
     logger.info(
         "Dumped %d rows in %d batches in %.1f s (%.0f rows/s) into %s (%s); the table "
         "now holds %s rows",
@@ -189,16 +213,45 @@ def _dump_once(
         report.location,
         report.rows,
     )
-    details = {"source": settings.description, "read": rows, "seconds": round(seconds, 1)}
+    details = {
+        "source": settings.description,
+        "read": rows,
+        "seconds": round(seconds, 1),
+    }
     if bound is not None:
         details["since"] = bound.day.isoformat()
     return replace(report, details={**report.details, **details})
+
+
+def _write_batches(
+    stream: Iterator["pa.RecordBatch"],
+    request: DumpRequest,
+    datalake: "Datalake",
+    *,
+    logger: logging.Logger,
+    started: float,
+) -> tuple[DataReport, int, int]:
+    """Writes the batches as they are read; publishes them when the stream ends."""
+    rows = batches = 0
+    with datalake.staging_writer(
+        request.dataset_id,
+        request.table_id,
+        request.dump_mode,
+        partition_date_column=request.partition_column,
+        partition_date_format=request.partition_date_format,
+    ) as writer:
+        for batch in read_ahead(stream, READ_AHEAD_BATCHES):
+            writer.write(batch)
+            rows, batches = rows + batch.num_rows, batches + 1
+            _log_progress(logger, rows, batches, started=started)
+    return writer.report, rows, batches
 
 
 def _check_columns(
     columns: list[SourceColumn],
     request: DumpRequest,
     settings: ConnectionSettings,
+    *,
     logger: logging.Logger,
 ) -> None:
     """Refuses results the datalake cannot take; warns about text fallbacks."""
@@ -239,7 +292,9 @@ def _lower_bound(
     )
 
 
-def _log_progress(logger: logging.Logger, rows: int, batches: int, started: float) -> None:
+def _log_progress(
+    logger: logging.Logger, rows: int, batches: int, *, started: float
+) -> None:
     seconds = time.monotonic() - started
     logger.debug("Batch %d written; %d rows so far", batches, rows)
     if batches % PROGRESS_EVERY_BATCHES == 0:

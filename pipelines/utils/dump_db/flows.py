@@ -25,7 +25,9 @@ with Flow(
     table_id = Parameter("table_id")
     dump_mode = Parameter("dump_mode", default=DEFAULT_DUMP_MODE)
     partition_columns = Parameter("partition_columns", default=None, required=False)
-    partition_date_format = Parameter("partition_date_format", default=None, required=False)
+    partition_date_format = Parameter(
+        "partition_date_format", default=None, required=False
+    )
     lower_bound_date = Parameter("lower_bound_date", default=None, required=False)
     batch_size = Parameter("batch_size", default=DEFAULT_BATCH_SIZE)
     materialize_after_dump = Parameter("materialize_after_dump", default=False)

@@ -36,7 +36,7 @@ _DB_TYPE_HINTS = {
 
 
 @dataclass(frozen=True)
-class DumpRequest:  # pylint: disable=too-many-instance-attributes
+class DumpRequest:  # pylint: disable=too-many-instance-attributes  # one per parameter
     """A validated dump: where to read, what, and where and how to write it.
 
     Attributes:
@@ -70,7 +70,7 @@ class DumpRequest:  # pylint: disable=too-many-instance-attributes
     batch_size: int = DEFAULT_BATCH_SIZE
 
 
-def build_dump_request(  # pylint: disable=too-many-arguments,too-many-locals
+def build_dump_request(  # pylint: disable=too-many-arguments,too-many-locals  # the flow's
     db_type: Any,
     db_host: Any,
     db_port: Any,
@@ -114,7 +114,7 @@ def build_dump_request(  # pylint: disable=too-many-arguments,too-many-locals
         UnknownDatabaseTypeError: `db_type` is not supported.
         InvalidParameterError: any other parameter is missing or invalid.
     """
-    from pipelines.utils.datalake.base import (  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake.base import (
         validate_identifier,
     )
 
@@ -230,16 +230,17 @@ def _parse_lower_bound(value: Any, *, today: date | None) -> date | str | None:
         return LAST_PARTITION
     if text in RELATIVE_BOUNDS:
         day = today or _today()
-        if text == "current_month":
-            return day.replace(day=1)
-        if text == "current_year":
-            return day.replace(month=1, day=1)
-        return day
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
+        starts = {
+            "current_day": day,
+            "current_month": day.replace(day=1),
+            "current_year": day.replace(month=1, day=1),
+        }
+        return starts[text]
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return date.fromisoformat(text)
-        except ValueError:
-            pass
+    except ValueError:
+        pass
     raise InvalidParameterError(
         f"lower_bound_date={value!r} is not a date; expected 'YYYY-MM-DD' (e.g. "
         f"'2024-01-31'), one of {LOWER_BOUND_KEYWORDS!r}, or empty for a full dump."
@@ -247,7 +248,7 @@ def _parse_lower_bound(value: Any, *, today: date | None) -> date | str | None:
 
 
 def _today() -> date:
-    import pendulum  # pylint: disable=import-outside-toplevel
+    import pendulum
 
     return pendulum.now(constants.DEFAULT_TIMEZONE.value).date()
 
@@ -266,7 +267,11 @@ def _port(value: Any, db_type: str) -> int:
 
 def _batch_size(value: Any) -> int:
     text = str(value).strip().replace("_", "")
-    if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) <= MAX_BATCH_SIZE:
+    if (
+        isinstance(value, bool)
+        or not text.isdigit()
+        or not 0 < int(text) <= MAX_BATCH_SIZE
+    ):
         raise InvalidParameterError(
             f"batch_size={value!r} is not a number of rows from 1 to {MAX_BATCH_SIZE:,}; "
             f"the default, {DEFAULT_BATCH_SIZE:,}, suits most tables (memory grows "

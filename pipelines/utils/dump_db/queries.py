@@ -56,7 +56,7 @@ def sqlalchemy_dialect(db_type: str) -> "Dialect":
     PostgreSQL is read through ADBC, whose placeholders are `$1, $2, ...`, so its
     dialect uses the `numeric_dollar` parameter style.
     """
-    # pylint: disable=import-outside-toplevel
+
     from sqlalchemy.dialects.mssql.pymssql import MSDialect_pymssql
     from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
     from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
@@ -80,7 +80,7 @@ def as_text_clause(query: str) -> Any:
     `text()` reads `:name` as a bind parameter; a colon in the user's SQL (a time
     literal, a PostgreSQL `::cast`) is escaped so it reaches the database unchanged.
     """
-    from sqlalchemy import text  # pylint: disable=import-outside-toplevel
+    from sqlalchemy import text
 
     return text(query.replace(":", r"\:"))
 
@@ -107,7 +107,7 @@ def describe_clause(db_type: str, query: str) -> Any:
     MySQL and Oracle run `describe_sql` (the user's query inside, colons kept
     literal); SQL Server runs `SQL_SERVER_DESCRIBE` with the query bound as `:query`.
     """
-    from sqlalchemy import text  # pylint: disable=import-outside-toplevel
+    from sqlalchemy import text
 
     if db_type == "sql_server":
         return text(SQL_SERVER_DESCRIBE).bindparams(query=query)
@@ -141,7 +141,7 @@ def typed_lower_bound(
         InvalidParameterError: a text column whose format does not sort as dates.
         PartitionValueError: the column is not a date, timestamp or text.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     kind = column.arrow_type
     if pa.types.is_date(kind):
@@ -149,7 +149,7 @@ def typed_lower_bound(
     if pa.types.is_timestamp(kind) and kind.tz is None:
         return LowerBound(column, day, datetime.combine(day, time()))
     if pa.types.is_timestamp(kind):
-        from zoneinfo import ZoneInfo  # pylint: disable=import-outside-toplevel
+        from zoneinfo import ZoneInfo
 
         instant = datetime.combine(day, time(), tzinfo=ZoneInfo(PARTITION_TIMEZONE))
         if db_type != "postgresql":
@@ -200,8 +200,7 @@ def build_dump_statement(
     ):
         return query
 
-    # pylint: disable=import-outside-toplevel
-    from sqlalchemy import Date, DateTime, String, Text, bindparam, cast, column, select
+    from sqlalchemy import column, select
 
     if db_type == "sql_server" and re.match(r"\s*with\b", query, flags=re.IGNORECASE):
         raise InvalidParameterError(
@@ -214,38 +213,53 @@ def build_dump_statement(
         .columns(*(column(c.name) for c in columns))
         .subquery(SOURCE_ALIAS)
     )
-    selected = []
-    for c in columns:
-        if c.is_selected_as_utc:
-            selected.append(_utc(source.c[c.name], db_type).label(c.name))
-        elif c.is_selected_as_text:
-            selected.append(cast(source.c[c.name], Text).label(c.name))
-        else:
-            selected.append(source.c[c.name])
-    statement = select(*selected)
-    if lower_bound is not None:
-        value = lower_bound.value
-        if isinstance(value, datetime):
-            bound_type = DateTime(timezone=value.tzinfo is not None)
-        else:
-            bound_type = Date() if isinstance(value, date) else String()
-        target = source.c[lower_bound.column.name]
-        if lower_bound.column.is_selected_as_utc:
-            target = _utc(target, db_type)
-        statement = statement.where(
-            target >= bindparam(BOUND_PARAMETER, value, type_=bound_type)
-        )
-    return statement
+    statement = select(*(_selected(source.c[c.name], c, db_type) for c in columns))
+    if lower_bound is None:
+        return statement
+    target = source.c[lower_bound.column.name]
+    if lower_bound.column.is_selected_as_utc:
+        target = _utc(target, db_type)
+    return statement.where(target >= _bound_parameter(lower_bound.value))
+
+
+def _selected(expression: "ColumnElement", column: SourceColumn, db_type: str) -> Any:
+    """A column of the outer SELECT: as it is, or converted by the database."""
+    from sqlalchemy import Text, cast
+
+    if column.is_selected_as_utc:
+        return _utc(expression, db_type).label(column.name)
+    if column.is_selected_as_text:
+        return cast(expression, Text).label(column.name)
+    return expression
+
+
+def _bound_parameter(value: date | datetime | str) -> Any:
+    """The bound as a bind parameter typed like the value (the dialect may cast it)."""
+    from sqlalchemy import Date, DateTime, String, bindparam
+
+    if isinstance(value, datetime):
+        kind: Any = DateTime(timezone=value.tzinfo is not None)
+    else:
+        kind = Date() if isinstance(value, date) else String()
+    return bindparam(BOUND_PARAMETER, value, type_=kind)
 
 
 def _utc(expression: "ColumnElement", db_type: str) -> "ColumnElement":
     """The database's own conversion of a zone-aware value to naive UTC."""
-    from sqlalchemy import cast, func, literal_column  # pylint: disable=import-outside-toplevel
+    from sqlalchemy import (
+        cast,
+        func,
+        literal_column,
+    )
 
     if db_type == "sql_server":
-        from sqlalchemy.dialects.mssql import DATETIME2  # pylint: disable=import-outside-toplevel
+        from sqlalchemy.dialects.mssql import (
+            DATETIME2,
+        )
 
-        return cast(func.switchoffset(expression, literal_column("'+00:00'")), DATETIME2(6))
+        return cast(
+            func.switchoffset(expression, literal_column("'+00:00'")), DATETIME2(6)
+        )
     if db_type == "oracle":
         return func.sys_extract_utc(expression)
     raise NotImplementedError(
@@ -253,7 +267,9 @@ def _utc(expression: "ColumnElement", db_type: str) -> "ColumnElement":
     )
 
 
-def compile_statement(statement: "str | Executable", db_type: str) -> tuple[str, list[Any]]:
+def compile_statement(
+    statement: "str | Executable", db_type: str
+) -> tuple[str, list[Any]]:
     """The SQL text the engine receives and its parameters, in placeholder order.
 
     Args:

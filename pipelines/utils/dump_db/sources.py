@@ -20,7 +20,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pipelines.utils.dump_db.queries import as_text_clause, compile_statement, describe_clause
+from pipelines.utils.dump_db.queries import (
+    as_text_clause,
+    compile_statement,
+    describe_clause,
+)
 from pipelines.utils.dump_db.types import (
     SourceColumn,
     mysql_columns,
@@ -57,7 +61,7 @@ POSTGRES_CURSOR = "pipelines_dump_db"
 # SQL Server 18456/4060, Oracle ORA-01017/ORA-12514/ORA-01045.
 _LOGIN_REFUSED = (
     "password authentication failed",
-    "role \"",
+    'role "',
     "does not exist",
     "no pg_hba.conf entry",
     "access denied",
@@ -172,7 +176,11 @@ class SourceReader(ABC):
 
     @abstractmethod
     def read_batches(
-        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
+        self,
+        statement: "str | Executable",
+        columns: list[SourceColumn],
+        *,
+        batch_size: int,
     ) -> Iterator["pa.RecordBatch"]:
         """Runs the statement and yields its rows, in batches of `batch_size` rows.
 
@@ -263,14 +271,16 @@ class PostgresReader(SourceReader):
         )
 
     def connect(self) -> None:
-        import adbc_driver_manager  # pylint: disable=import-outside-toplevel
-        import adbc_driver_postgresql  # pylint: disable=import-outside-toplevel
+        import adbc_driver_manager
+        import adbc_driver_postgresql
 
         try:
             self._database = adbc_driver_postgresql.connect(self.uri())
             self._connection = adbc_driver_manager.AdbcConnection(self._database)
             self._connection.set_autocommit(False)
-            self._statement("SET TRANSACTION READ ONLY", use_copy=False).execute_update()
+            self._statement(
+                "SET TRANSACTION READ ONLY", use_copy=False
+            ).execute_update()
         except adbc_driver_manager.Error as exc:
             self.close()
             raise self.connect_error(exc) from exc
@@ -285,21 +295,25 @@ class PostgresReader(SourceReader):
         self._statements, self._connection, self._database = [], None, None
 
     def describe(self, query: str) -> list[SourceColumn]:
-        import adbc_driver_manager  # pylint: disable=import-outside-toplevel
-        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+        import adbc_driver_manager
+        import pyarrow as pa
 
         try:
             handle = self._statement(query, use_copy=False).execute_schema()
-            schema = pa.Schema._import_from_c(handle.address)  # pylint: disable=protected-access
+            schema = pa.schema(handle)
         except adbc_driver_manager.Error as exc:
             raise self.query_error(exc, query) from exc
         return postgres_columns(schema)
 
     def read_batches(
-        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
+        self,
+        statement: "str | Executable",
+        columns: list[SourceColumn],
+        *,
+        batch_size: int,
     ) -> Iterator["pa.RecordBatch"]:
-        import adbc_driver_manager  # pylint: disable=import-outside-toplevel
-        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+        import adbc_driver_manager
+        import pyarrow as pa
 
         sql, parameters = compile_statement(statement, "postgresql")
         batches = (
@@ -331,9 +345,11 @@ class PostgresReader(SourceReader):
             if rows < batch_size:
                 return
 
-    def _statement(self, sql: str, *, use_copy: bool, parameters: Sequence[Any] = ()) -> Any:
-        import adbc_driver_manager  # pylint: disable=import-outside-toplevel
-        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    def _statement(
+        self, sql: str, *, use_copy: bool, parameters: Sequence[Any] = ()
+    ) -> Any:
+        import adbc_driver_manager
+        import pyarrow as pa
 
         statement = adbc_driver_manager.AdbcStatement(self._connection)
         self._statements.append(statement)
@@ -341,26 +357,29 @@ class PostgresReader(SourceReader):
         statement.set_sql_query(sql)
         if parameters:
             names = [str(position) for position in range(len(parameters))]
-            statement.bind(pa.record_batch([[value] for value in parameters], names=names))
+            statement.bind(
+                pa.record_batch([[value] for value in parameters], names=names)
+            )
         return statement
 
     @staticmethod
     def _stream(statement: Any) -> Iterator["pa.RecordBatch"]:
-        import pyarrow as pa  # pylint: disable=import-outside-toplevel
+        import pyarrow as pa
 
         handle, _ = statement.execute_query()
-        reader = pa.RecordBatchReader._import_from_c(handle.address)  # pylint: disable=protected-access
-        with reader:
+        with pa.RecordBatchReader.from_stream(handle) as reader:
             yield from reader
 
 
-def rebatch(batches: Iterator["pa.RecordBatch"], size: int) -> Iterator["pa.RecordBatch"]:
+def rebatch(
+    batches: Iterator["pa.RecordBatch"], size: int
+) -> Iterator["pa.RecordBatch"]:
     """Re-cuts a stream of record batches into batches of exactly `size` rows.
 
     The last batch may be smaller. Equal cuts make a re-run write equal files, and
     memory stays within about two batches.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     pending: list["pa.RecordBatch"] = []
     pending_rows = 0
@@ -386,6 +405,7 @@ def _single_batch(table: "pa.Table") -> "pa.RecordBatch":
     return table.combine_chunks().to_batches()[0]
 
 
+# pylint: disable-next=abstract-method  # a base class too: each engine describes
 class SqlAlchemyReader(SourceReader):
     """Engines read through SQLAlchemy: streamed results, rows turned into Arrow."""
 
@@ -398,7 +418,7 @@ class SqlAlchemyReader(SourceReader):
 
     def url(self) -> Any:
         """The SQLAlchemy URL; the password is escaped by `URL.create`."""
-        from sqlalchemy import URL  # pylint: disable=import-outside-toplevel
+        from sqlalchemy import URL
 
         return URL.create(
             self.drivername,
@@ -414,7 +434,7 @@ class SqlAlchemyReader(SourceReader):
         return {}
 
     def connect(self) -> None:
-        # pylint: disable=import-outside-toplevel
+
         import sqlalchemy
         from sqlalchemy.pool import NullPool
 
@@ -437,9 +457,13 @@ class SqlAlchemyReader(SourceReader):
         self._connection = self._engine = None
 
     def read_batches(
-        self, statement: "str | Executable", columns: list[SourceColumn], *, batch_size: int
+        self,
+        statement: "str | Executable",
+        columns: list[SourceColumn],
+        *,
+        batch_size: int,
     ) -> Iterator["pa.RecordBatch"]:
-        import sqlalchemy  # pylint: disable=import-outside-toplevel
+        import sqlalchemy
 
         if isinstance(statement, str):
             statement = as_text_clause(statement)
@@ -462,10 +486,12 @@ class SqlAlchemyReader(SourceReader):
 
     def _execute_describe(self, query: str) -> Any:
         """Runs the statement that describes `query`; errors name `query` itself."""
-        import sqlalchemy  # pylint: disable=import-outside-toplevel
+        import sqlalchemy
 
         try:
-            return self._connection.execute(describe_clause(self.settings.db_type, query))
+            return self._connection.execute(
+                describe_clause(self.settings.db_type, query)
+            )
         except sqlalchemy.exc.DBAPIError as exc:
             raise self.query_error(exc.orig, query) from exc
 
@@ -489,7 +515,8 @@ class MySQLReader(SqlAlchemyReader):
         try:
             # NOTE: only pymysql's result fields carry the charset (text or binary),
             # the unsigned flag and the decimal length; `description` drops them.
-            return mysql_columns(result.cursor._result.fields)  # pylint: disable=protected-access
+            # pylint: disable-next=protected-access  # pymysql has no public accessor
+            return mysql_columns(result.cursor._result.fields)
         finally:
             result.close()
 
@@ -521,7 +548,7 @@ def sql_server_columns(
                 f"The {description} failed the query: {row[4]}. Query: "
                 f"{shorten(query)!r}. Fix execute_query (try it in a SQL client first)."
             )
-    return [sql_server_column(row[0], row[1], row[2], row[3]) for row in rows]
+    return [sql_server_column(row[0], row[1], row[2], scale=row[3]) for row in rows]
 
 
 class OracleReader(SqlAlchemyReader):
@@ -530,7 +557,7 @@ class OracleReader(SqlAlchemyReader):
     drivername = "oracle+oracledb"
 
     def url(self) -> Any:
-        from sqlalchemy import URL  # pylint: disable=import-outside-toplevel
+        from sqlalchemy import URL
 
         return URL.create(
             self.drivername,
@@ -542,7 +569,10 @@ class OracleReader(SqlAlchemyReader):
         )
 
     def connect_args(self) -> dict[str, Any]:
-        return {"tcp_connect_timeout": CONNECT_TIMEOUT_SECONDS, "program": APPLICATION_NAME}
+        return {
+            "tcp_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "program": APPLICATION_NAME,
+        }
 
     def describe(self, query: str) -> list[SourceColumn]:
         result = self._execute_describe(query)

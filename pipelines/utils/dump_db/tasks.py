@@ -5,13 +5,16 @@ from typing import Any
 import prefect
 from prefect import task
 
-from pipelines.utils.dump_db.dump import DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_SECONDS
+from pipelines.utils.dump_db.dump import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_DELAY_SECONDS,
+)
 from pipelines.utils.dump_db.parameters import DEFAULT_BATCH_SIZE, DEFAULT_DUMP_MODE
 from pipelines.utils.reports import DataReport
 
 
 @task(checkpoint=False)
-def dump_sql_to_datalake(  # pylint: disable=too-many-arguments
+def dump_sql_to_datalake(  # pylint: disable=too-many-arguments,too-many-locals  # flow params
     db_type: str,
     db_host: str,
     db_port: int | str | None,
@@ -71,7 +74,7 @@ def dump_sql_to_datalake(  # pylint: disable=too-many-arguments
         DatabaseQueryError: the database refused or failed the query.
         PartitionValueError: rows without a valid partition date.
     """
-    # pylint: disable=import-outside-toplevel
+
     from pipelines.utils.dump_db.dump import run_dump
     from pipelines.utils.dump_db.parameters import build_dump_request
     from pipelines.utils.vault import get_username_and_password_from_secret
@@ -94,7 +97,9 @@ def dump_sql_to_datalake(  # pylint: disable=too-many-arguments
     )
     # NOTE: the login is read here, not in an upstream task, so it is never a task
     # result that a result backend could store.
-    username, password = get_username_and_password_from_secret(request.vault_secret_path)
+    username, password = get_username_and_password_from_secret(
+        request.vault_secret_path
+    )
     return run_dump(
         request,
         username,

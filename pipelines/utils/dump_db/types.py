@@ -61,27 +61,35 @@ class SourceColumn:
 
 def arrow_schema(columns: Sequence[SourceColumn]) -> "pa.Schema":
     """The Arrow schema of a query's result, without driver metadata."""
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     return pa.schema([pa.field(column.name, column.arrow_type) for column in columns])
 
 
 def decimal_type(precision: int, scale: int) -> Any:
     """`decimal128` up to 38 digits, `decimal256` up to 76, None beyond."""
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     if not 0 < precision <= 76 or not 0 <= scale <= precision:
         return None
-    return pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(precision, scale)
+    return (
+        pa.decimal128(precision, scale)
+        if precision <= 38
+        else pa.decimal256(precision, scale)
+    )
 
 
 def _text_column(name: str, source_type: str, conversion: Conversion) -> SourceColumn:
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
-    return SourceColumn(name, source_type, pa.string(), conversion, is_text_fallback=True)
+    return SourceColumn(
+        name, source_type, pa.string(), conversion, is_text_fallback=True
+    )
 
 
-def _unsupported(name: str, source_type: str, cast_hint: str) -> UnsupportedColumnTypeError:
+def _unsupported(
+    name: str, source_type: str, cast_hint: str
+) -> UnsupportedColumnTypeError:
     return UnsupportedColumnTypeError(
         f"Column {name!r} has type {source_type!r}, which Parquet cannot store "
         f"faithfully. Convert it in execute_query, e.g. {cast_hint}, or leave the "
@@ -110,17 +118,21 @@ def postgres_columns(schema: "pa.Schema") -> list[SourceColumn]:
 
 
 def _postgres_column(field: "pa.Field") -> SourceColumn:
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     metadata = field.metadata or {}
     type_name = metadata.get(b"POSTGRESQL:type", b"").decode() or str(field.type)
     kind = field.type
     if type_name == "numeric":
-        return _postgres_numeric(field.name, int(metadata.get(b"POSTGRESQL:typmod", b"-1")))
+        return _postgres_numeric(
+            field.name, int(metadata.get(b"POSTGRESQL:typmod", b"-1"))
+        )
     if isinstance(kind, pa.BaseExtensionType):
         extension = kind.extension_name
         if extension == "arrow.uuid":
-            return SourceColumn(field.name, type_name, pa.string(), Conversion.UUID_TO_TEXT)
+            return SourceColumn(
+                field.name, type_name, pa.string(), Conversion.UUID_TO_TEXT
+            )
         if extension == "arrow.json":
             return SourceColumn(field.name, type_name, pa.string(), Conversion.STORAGE)
         if pa.types.is_string(kind.storage_type):
@@ -155,7 +167,7 @@ def normalize_postgres_batch(
     Raises:
         ColumnValueError: a numeric holds `NaN` or infinity, which decimals cannot.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     arrays = []
     for index, column in enumerate(columns):
@@ -167,7 +179,10 @@ def normalize_postgres_batch(
         elif column.conversion is Conversion.UUID_TO_TEXT:
             values = array.to_pylist()
             array = pa.array(
-                [None if value is None else str(uuid.UUID(bytes=value)) for value in values],
+                [
+                    None if value is None else str(uuid.UUID(bytes=value))
+                    for value in values
+                ],
                 pa.string(),
             )
         arrays.append(array)
@@ -175,7 +190,7 @@ def normalize_postgres_batch(
 
 
 def _cast_decimal(array: "pa.Array", column: SourceColumn) -> "pa.Array":
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     try:
         return array.cast(column.arrow_type)
@@ -207,7 +222,7 @@ def rows_to_record_batch(
     Raises:
         ColumnValueError: a value does not fit its column's type.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     values_by_column = list(zip(*rows)) if rows else [()] * len(columns)
     arrays = [
@@ -218,11 +233,13 @@ def rows_to_record_batch(
 
 
 def _values_to_array(values: Sequence[Any], column: SourceColumn) -> "pa.Array":
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     try:
         if column.conversion is Conversion.TO_TEXT:
-            return pa.array([None if v is None else str(v) for v in values], pa.string())
+            return pa.array(
+                [None if v is None else str(v) for v in values], pa.string()
+            )
         if column.conversion is Conversion.BOOL_FROM_INT:
             return pa.array(values, pa.int64()).cast(pa.bool_())
         return pa.array(values, column.arrow_type)
@@ -245,7 +262,7 @@ def mysql_columns(fields: Sequence[Any]) -> list[SourceColumn]:
             field.name,
             field.type_code,
             field.length,
-            field.scale,
+            scale=field.scale,
             flags=field.flags,
             charset=field.charsetnr,
         )
@@ -289,12 +306,12 @@ _MYSQL_TEXT_TYPES = {"VARCHAR", "CHAR", "ENUM", "SET", "JSON"}
 _MYSQL_BLOB_TYPES = {"TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BLOB"}
 
 
-def mysql_column(  # pylint: disable=too-many-return-statements
+def mysql_column(  # pylint: disable=too-many-return-statements  # one per type family
     name: str,
     type_code: int,
     length: int,
-    scale: int,
     *,
+    scale: int,
     flags: int,
     charset: int,
 ) -> SourceColumn:
@@ -317,7 +334,7 @@ def mysql_column(  # pylint: disable=too-many-return-statements
     Raises:
         UnsupportedColumnTypeError: a GEOMETRY or unknown type.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     type_name = MYSQL_TYPE_NAMES.get(type_code, f"type code {type_code}")
     is_unsigned = bool(flags & MYSQL_UNSIGNED_FLAG)
@@ -360,7 +377,9 @@ def mysql_column(  # pylint: disable=too-many-return-statements
         is_binary = charset == MYSQL_BINARY_CHARSET and type_name != "JSON"
         kind = pa.binary() if is_binary else pa.string()
         return SourceColumn(name, f"{type_name}{' BINARY' if is_binary else ''}", kind)
-    raise _unsupported(name, source_type, f"ST_AsText(`{name}`) or CAST(`{name}` AS CHAR)")
+    raise _unsupported(
+        name, source_type, f"ST_AsText(`{name}`) or CAST(`{name}` AS CHAR)"
+    )
 
 
 # SQL Server: `sys.dm_exec_describe_first_result_set` names each column's type
@@ -397,7 +416,7 @@ _SQL_SERVER_MONEY = {"money": (19, 4), "smallmoney": (10, 4)}
 
 
 def sql_server_column(
-    name: str, system_type_name: str, precision: int | None, scale: int | None
+    name: str, system_type_name: str, precision: int | None, *, scale: int | None
 ) -> SourceColumn:
     """Maps a SQL Server result column, as `sys.dm_exec_describe_first_result_set`
     describes it, to a column.
@@ -417,7 +436,7 @@ def sql_server_column(
     Raises:
         UnsupportedColumnTypeError: `sql_variant`, spatial and other CLR types.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     base = re.sub(r"\(.*\)$", "", system_type_name.strip().lower()).strip()
     if base in ("decimal", "numeric"):
@@ -425,7 +444,9 @@ def sql_server_column(
         if kind is not None:
             return SourceColumn(name, system_type_name, kind)
     if base in _SQL_SERVER_MONEY:
-        return SourceColumn(name, system_type_name, decimal_type(*_SQL_SERVER_MONEY[base]))
+        return SourceColumn(
+            name, system_type_name, decimal_type(*_SQL_SERVER_MONEY[base])
+        )
     kinds = {
         "bool": pa.bool_(),
         "uint8": pa.uint8(),
@@ -443,7 +464,10 @@ def sql_server_column(
     target = _SQL_SERVER_TYPES.get(base)
     if target == "timestamp_utc":
         return SourceColumn(
-            name, system_type_name, pa.timestamp("us", tz="UTC"), is_selected_as_utc=True
+            name,
+            system_type_name,
+            pa.timestamp("us", tz="UTC"),
+            is_selected_as_utc=True,
         )
     if target == "text":
         return _text_column(name, system_type_name, Conversion.TO_TEXT)
@@ -466,14 +490,15 @@ def oracle_columns(description: Sequence[Sequence[Any]]) -> list[SourceColumn]:
         One column per entry.
     """
     return [
-        oracle_column(entry[0], getattr(entry[1], "name", str(entry[1])), entry[4], entry[5])
+        oracle_column(
+            entry[0], getattr(entry[1], "name", str(entry[1])), entry[4], scale=entry[5]
+        )
         for entry in description
     ]
 
 
-
-def oracle_column(  # pylint: disable=too-many-return-statements
-    name: str, type_name: str, precision: int | None, scale: int | None
+def oracle_column(  # pylint: disable=too-many-return-statements  # one per type family
+    name: str, type_name: str, precision: int | None, *, scale: int | None
 ) -> SourceColumn:
     """Maps an Oracle result column, as python-oracledb describes it, to a column.
 
@@ -495,7 +520,7 @@ def oracle_column(  # pylint: disable=too-many-return-statements
     Raises:
         UnsupportedColumnTypeError: intervals, objects and other types.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     short = type_name.removeprefix("DB_TYPE_")
     precision, scale = int(precision or 0), int(scale or 0)
@@ -506,7 +531,9 @@ def oracle_column(  # pylint: disable=too-many-return-statements
             return _text_column(name, "NUMBER", Conversion.TO_TEXT)
         if scale == 0 and precision <= 18:
             return SourceColumn(name, f"NUMBER({precision})", pa.int64())
-        return SourceColumn(name, f"NUMBER({precision},{scale})", decimal_type(precision, scale))
+        return SourceColumn(
+            name, f"NUMBER({precision},{scale})", decimal_type(precision, scale)
+        )
     if short in ("TIMESTAMP_TZ", "TIMESTAMP_LTZ"):
         return SourceColumn(
             name, short, pa.timestamp("us", tz="UTC"), is_selected_as_utc=True

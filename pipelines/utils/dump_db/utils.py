@@ -52,7 +52,9 @@ def set_default_parameters(flow: Flow, default_parameters: Mapping[str, Any]) ->
     Raises:
         InvalidParameterError: a key is not a parameter of the flow.
     """
-    check_parameter_names(flow, default_parameters, f"set_default_parameters for {flow.name!r}")
+    check_parameter_names(
+        flow, default_parameters, f"set_default_parameters for {flow.name!r}"
+    )
     for parameter in flow.parameters():
         if parameter.name in default_parameters:
             parameter.default = default_parameters[parameter.name]

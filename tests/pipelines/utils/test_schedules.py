@@ -28,12 +28,16 @@ TABLES = {
         "partition_columns": "data_abertura",
         "lower_bound_date": "last_partition",
     },
-    "bairro": {"execute_query": "SELECT * FROM public.bairro", "dump_mode": "overwrite"},
+    "bairro": {
+        "execute_query": "SELECT * FROM public.bairro",
+        "dump_mode": "overwrite",
+    },
     "orgao": {"execute_query": "SELECT * FROM public.orgao", "dump_mode": "overwrite"},
 }
 
 
 def schedules(**changes: Any) -> list:
+    """The clocks for `TABLES` and `COMMON`, with some arguments changed."""
     arguments = {
         "interval": timedelta(days=1),
         "start_date": START,
@@ -74,12 +78,25 @@ def test_generate_dump_db_schedules_clocks_fire_apart_in_a_schedule() -> None:
     schedule = Schedule(clocks=schedules())
 
     events = schedule.next(
-        3, after=pendulum.datetime(2024, 2, 1, tz="America/Sao_Paulo"), return_events=True
+        3,
+        after=pendulum.datetime(2024, 2, 1, tz="America/Sao_Paulo"),
+        return_events=True,
     )
 
-    starts = [pendulum.instance(event.start_time).in_tz("America/Sao_Paulo") for event in events]
-    assert [(start.hour, start.minute) for start in starts] == [(3, 0), (3, 15), (3, 30)]
-    assert [event.parameter_defaults["table_id"] for event in events] == ["chamado", "bairro", "orgao"]
+    starts = [
+        pendulum.instance(event.start_time).in_tz("America/Sao_Paulo")
+        for event in events
+    ]
+    assert [(start.hour, start.minute) for start in starts] == [
+        (3, 0),
+        (3, 15),
+        (3, 30),
+    ]
+    assert [event.parameter_defaults["table_id"] for event in events] == [
+        "chamado",
+        "bairro",
+        "orgao",
+    ]
 
 
 def test_generate_dump_db_schedules_rejects_a_key_the_flow_lacks() -> None:
@@ -98,8 +115,13 @@ def test_generate_dump_db_schedules_checks_keys_against_the_copied_flow() -> Non
     flow = copy.deepcopy(dump_sql_flow)
     flow.name = "EMD: sigma - Ingerir tabelas"
 
-    with pytest.raises(InvalidParameterError, match=r"'EMD: sigma - Ingerir tabelas' sets 'nome'"):
-        schedules(flow=flow, table_parameters={"chamado": {"execute_query": "SELECT 1", "nome": 1}})
+    with pytest.raises(
+        InvalidParameterError, match=r"'EMD: sigma - Ingerir tabelas' sets 'nome'"
+    ):
+        schedules(
+            flow=flow,
+            table_parameters={"chamado": {"execute_query": "SELECT 1", "nome": 1}},
+        )
 
 
 def test_generate_dump_db_schedules_requires_each_required_parameter() -> None:
@@ -123,16 +145,52 @@ def test_generate_dump_db_schedules_takes_defaults_from_the_copied_flow() -> Non
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        ({"db_type": "postgress"}, UnknownDatabaseTypeError, r"db_type='postgress' is not supported"),
-        ({"table_parameters": {"x": {"execute_query": "SELECT 1", "dump_mode": "merge"}}}, InvalidParameterError, r"dump_mode='merge' is not supported"),
-        ({"table_parameters": {"Tabela": {"execute_query": "SELECT 1"}}}, InvalidParameterError, r"table_id='Tabela' is not a valid identifier"),
-        ({"table_parameters": {"x": {"table_id": "y", "execute_query": "SELECT 1"}}}, InvalidParameterError, r"sets 'table_id' again"),
-        ({"table_parameters": {"x": "SELECT 1"}}, InvalidParameterError, r"has parameters 'SELECT 1'; expected a dict"),
+        (
+            {"db_type": "postgress"},
+            UnknownDatabaseTypeError,
+            r"db_type='postgress' is not supported",
+        ),
+        (
+            {
+                "table_parameters": {
+                    "x": {"execute_query": "SELECT 1", "dump_mode": "merge"}
+                }
+            },
+            InvalidParameterError,
+            r"dump_mode='merge' is not supported",
+        ),
+        (
+            {"table_parameters": {"Tabela": {"execute_query": "SELECT 1"}}},
+            InvalidParameterError,
+            r"table_id='Tabela' is not a valid identifier",
+        ),
+        (
+            {"table_parameters": {"x": {"table_id": "y", "execute_query": "SELECT 1"}}},
+            InvalidParameterError,
+            r"sets 'table_id' again",
+        ),
+        (
+            {"table_parameters": {"x": "SELECT 1"}},
+            InvalidParameterError,
+            r"has parameters 'SELECT 1'; expected a dict",
+        ),
         ({"table_parameters": {}}, InvalidParameterError, r"table_parameters is empty"),
-        ({"labels": []}, InvalidParameterError, r"labels=\[\]; expected a list with the agent label"),
+        (
+            {"labels": []},
+            InvalidParameterError,
+            r"labels=\[\]; expected a list with the agent label",
+        ),
         ({"labels": "rj-escritorio"}, InvalidParameterError, r"labels='rj-escritorio'"),
-        ({"start_date": datetime(2024, 1, 1, 3)}, InvalidParameterError, r"has no time zone.*pendulum.datetime"),
-        ({"runs_interval_minutes": -5}, InvalidParameterError, r"runs_interval_minutes=-5; expected a whole number"),
+        (
+            {"start_date": datetime(2024, 1, 1, 3)},
+            InvalidParameterError,
+            r"has no time zone.*pendulum.datetime",
+        ),
+        (
+            {"runs_interval_minutes": -5},
+            InvalidParameterError,
+            r"runs_interval_minutes=-5; expected a whole number",
+        ),
     ],
     ids=lambda value: str(value)[:30],
 )

@@ -50,10 +50,18 @@ def postgres_source() -> Iterator[SourceDatabase]:
 
 
 @pytest.fixture
-def credentials_for(vault_env: Any, write_secret: Callable[..., str]) -> Callable[..., str]:
-    """Writes a `username`/`password` secret for a database; returns its Vault path."""
+def credentials_for(
+    vault_env: Any, write_secret: Callable[..., str]
+) -> Callable[..., str]:
+    """Writes a `username`/`password` secret for a database; returns its Vault path.
 
-    def _write(db_type: str, *, username: str | None = None, password: str | None = None) -> str:
+    `vault_env` exports the server's address and token, as the dump task reads them.
+    """
+    del vault_env
+
+    def _write(
+        db_type: str, *, username: str | None = None, password: str | None = None
+    ) -> str:
         default_user, default_password = LOGINS[db_type]
         return write_secret(
             {

@@ -32,16 +32,25 @@ class SourceDatabase:
     def connect(self) -> Any:
         """An autocommit connection as the server's administrator."""
         if self.db_type == "postgresql":
-            import psycopg  # pylint: disable=import-outside-toplevel
+            import psycopg
 
             return psycopg.connect(
-                host=HOST, port=self.port, user="postgres", dbname="test", autocommit=True
+                host=HOST,
+                port=self.port,
+                user="postgres",
+                dbname="test",
+                autocommit=True,
             )
-        import pymysql  # pylint: disable=import-outside-toplevel
+        import pymysql
 
         return pymysql.connect(
-            host=HOST, port=self.port, user="root", password="", database="test",
-            charset="utf8mb4", autocommit=True,
+            host=HOST,
+            port=self.port,
+            user="root",
+            password="",
+            database="test",
+            charset="utf8mb4",
+            autocommit=True,
         )
 
     def execute(self, *statements: str, parameters: Any = None) -> list[tuple]:
@@ -70,15 +79,19 @@ class SourceDatabase:
                 self._connection.close()
 
 
-def read_staging(datalake_root: Path, table_id: str, dataset_id: str = DATASET_ID) -> Any:
+def read_staging(
+    datalake_root: Path, table_id: str, dataset_id: str = DATASET_ID
+) -> Any:
     """Reads a staging table back from its Parquet files (partitions as columns)."""
-    import pyarrow.dataset as ds  # pylint: disable=import-outside-toplevel
+    import pyarrow.dataset as ds
 
     folder = datalake_root / "staging" / dataset_id / table_id
     return ds.dataset(folder, format="parquet", partitioning="hive").to_table()
 
 
-def partition_folders(datalake_root: Path, table_id: str, dataset_id: str = DATASET_ID) -> list[str]:
+def partition_folders(
+    datalake_root: Path, table_id: str, dataset_id: str = DATASET_ID
+) -> list[str]:
     """The `data_particao=...` folder names of a table, sorted."""
     folder = datalake_root / "staging" / dataset_id / table_id
     return sorted(path.name for path in folder.glob("*/*/data_particao=*"))

@@ -42,6 +42,7 @@ PASSWORD = "p@ss:w/rd#1"
 
 
 def settings(db_type: str, port: int) -> ConnectionSettings:
+    """A login to a made-up server, with a password that needs escaping in URLs."""
     return ConnectionSettings(db_type, "db.rio", port, "SIGMA", "leitor", PASSWORD)
 
 
@@ -70,15 +71,23 @@ def test_sql_server_connection_url_escapes_the_login() -> None:
 
     url = reader.url()
 
-    assert url.render_as_string(hide_password=True) == "mssql+pymssql://leitor:***@db.rio:1433/SIGMA"
+    assert (
+        url.render_as_string(hide_password=True)
+        == "mssql+pymssql://leitor:***@db.rio:1433/SIGMA"
+    )
     assert url.password == PASSWORD
-    assert reader.connect_args() == {"login_timeout": 15, "appname": "pipelines-dump_db"}
+    assert reader.connect_args() == {
+        "login_timeout": 15,
+        "appname": "pipelines-dump_db",
+    }
 
 
 def test_sql_server_describe_sends_the_query_as_a_parameter() -> None:
     query = "SELECT * FROM dbo.Chamado WHERE status = 'aberto'"
 
-    compiled = describe_clause("sql_server", query).compile(dialect=sqlalchemy_dialect("sql_server"))
+    compiled = describe_clause("sql_server", query).compile(
+        dialect=sqlalchemy_dialect("sql_server")
+    )
 
     assert str(compiled) == (
         "SELECT name, system_type_name, precision, scale, error_message FROM "
@@ -89,7 +98,9 @@ def test_sql_server_describe_sends_the_query_as_a_parameter() -> None:
 
 
 def test_sql_server_types_map_to_arrow() -> None:
-    columns = sql_server_columns(SQL_SERVER_DESCRIPTION, "SELECT ...", "SQL Server database")
+    columns = sql_server_columns(
+        SQL_SERVER_DESCRIPTION, "SELECT ...", "SQL Server database"
+    )
 
     assert {column.name: column.arrow_type for column in columns} == {
         "id": pa.int32(),
@@ -104,25 +115,38 @@ def test_sql_server_types_map_to_arrow() -> None:
         "arquivo": pa.binary(),
         "guid": pa.string(),
     }
-    assert [column.name for column in columns if column.is_selected_as_utc] == ["criado"]
+    assert [column.name for column in columns if column.is_selected_as_utc] == [
+        "criado"
+    ]
 
 
 def test_sql_server_describe_errors_and_unsupported_types_are_clear() -> None:
-    with pytest.raises(DatabaseQueryError, match=r"failed the query: Invalid object name 'dbo.X'"):
+    with pytest.raises(
+        DatabaseQueryError, match=r"failed the query: Invalid object name 'dbo.X'"
+    ):
         sql_server_columns(
-            [(None, None, None, None, "Invalid object name 'dbo.X'.")], "SELECT * FROM dbo.X", "db"
+            [(None, None, None, None, "Invalid object name 'dbo.X'.")],
+            "SELECT * FROM dbo.X",
+            "db",
         )
-    with pytest.raises(UnsupportedColumnTypeError, match=r"'geo' has type 'geography'.*CAST\(\[geo\]"):
+    with pytest.raises(
+        UnsupportedColumnTypeError, match=r"'geo' has type 'geography'.*CAST\(\[geo\]"
+    ):
         sql_server_columns([("geo", "geography", 0, 0, None)], "SELECT geo", "db")
 
 
 def test_sql_server_dump_sql_converts_offsets_to_utc_and_binds_the_bound() -> None:
-    columns = sql_server_columns(SQL_SERVER_DESCRIPTION[:1] + SQL_SERVER_DESCRIPTION[6:7], "", "")
+    columns = sql_server_columns(
+        SQL_SERVER_DESCRIPTION[:1] + SQL_SERVER_DESCRIPTION[6:7], "", ""
+    )
     bound = typed_lower_bound(columns[1], date(2024, 1, 2), db_type="sql_server")
 
     sql, parameters = compile_statement(
         build_dump_statement(
-            "SELECT id, criado FROM dbo.Chamado", columns, db_type="sql_server", lower_bound=bound
+            "SELECT id, criado FROM dbo.Chamado",
+            columns,
+            db_type="sql_server",
+            lower_bound=bound,
         ),
         "sql_server",
     )
@@ -140,8 +164,12 @@ def test_sql_server_dump_sql_converts_offsets_to_utc_and_binds_the_bound() -> No
 def test_sql_server_cannot_wrap_a_cte() -> None:
     columns = sql_server_columns(SQL_SERVER_DESCRIPTION[6:7], "", "")
 
-    with pytest.raises(InvalidParameterError, match="starts with WITH.*Rewrite the CTE"):
-        build_dump_statement("WITH x AS (SELECT 1 AS a) SELECT * FROM x", columns, db_type="sql_server")
+    with pytest.raises(
+        InvalidParameterError, match="starts with WITH.*Rewrite the CTE"
+    ):
+        build_dump_statement(
+            "WITH x AS (SELECT 1 AS a) SELECT * FROM x", columns, db_type="sql_server"
+        )
 
     query = "WITH x AS (SELECT 1 AS a) SELECT * FROM x"
     assert build_dump_statement(query, columns[:0], db_type="sql_server") == query
@@ -152,9 +180,17 @@ def test_sql_server_driver_values_become_typed_batches() -> None:
     columns = sql_server_columns(SQL_SERVER_DESCRIPTION, "", "")
     guid = uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
     row = (
-        1, 2**40, Decimal("10.50"), Decimal("3.1416"), date(2024, 1, 2),
-        datetime(2024, 1, 2, 3, 4, 5, 678901), datetime(2024, 1, 2, 3), True,
-        "Méier 😀", b"\x00\x01", guid,
+        1,
+        2**40,
+        Decimal("10.50"),
+        Decimal("3.1416"),
+        date(2024, 1, 2),
+        datetime(2024, 1, 2, 3, 4, 5, 678901),
+        datetime(2024, 1, 2, 3),
+        True,
+        "Méier 😀",
+        b"\x00\x01",
+        guid,
     )
 
     batch = rows_to_record_batch([row, (None,) * len(row)], columns)
@@ -173,7 +209,7 @@ def test_sql_server_driver_values_become_typed_batches() -> None:
 
 def oracle_description() -> list[tuple]:
     """`cursor.description` entries as python-oracledb builds them."""
-    import oracledb  # pylint: disable=import-outside-toplevel
+    import oracledb
 
     def entry(name: str, kind: object, precision: int = 0, scale: int = 0) -> tuple:
         return (name, kind, None, None, precision, scale, True)
@@ -219,11 +255,13 @@ def test_oracle_types_map_to_arrow() -> None:
 
 
 def test_oracle_unsupported_types_are_clear() -> None:
-    import oracledb  # pylint: disable=import-outside-toplevel
+    import oracledb
 
     description = [("PRAZO", oracledb.DB_TYPE_INTERVAL_DS, None, None, 0, 0, True)]
 
-    with pytest.raises(UnsupportedColumnTypeError, match=r"'PRAZO' has type 'INTERVAL_DS'.*TO_CHAR"):
+    with pytest.raises(
+        UnsupportedColumnTypeError, match=r"'PRAZO' has type 'INTERVAL_DS'.*TO_CHAR"
+    ):
         oracle_columns(description)
 
 
@@ -234,7 +272,8 @@ def test_oracle_sql_describes_and_dumps_with_utc_and_a_named_bind() -> None:
     query = "SELECT id, criado FROM sigma.chamado"
 
     sql, parameters = compile_statement(
-        build_dump_statement(query, chosen, db_type="oracle", lower_bound=bound), "oracle"
+        build_dump_statement(query, chosen, db_type="oracle", lower_bound=bound),
+        "oracle",
     )
 
     assert describe_sql("oracle", query) == (
@@ -253,9 +292,16 @@ def test_oracle_driver_values_become_typed_batches() -> None:
     and unconstrained NUMBER, naive datetimes, str for CLOB, bytes for BLOB)."""
     columns = oracle_columns(oracle_description())
     row = (
-        7, Decimal("1.25"), Decimal("3.14159265358979"), 0.5,
-        datetime(2024, 1, 2, 10, 30), datetime(2024, 1, 2, 10, 30, 0, 5),
-        datetime(2024, 1, 2, 13, 30), "São Cristóvão", "texto longo", b"\x01",
+        7,
+        Decimal("1.25"),
+        Decimal("3.14159265358979"),
+        0.5,
+        datetime(2024, 1, 2, 10, 30),
+        datetime(2024, 1, 2, 10, 30, 0, 5),
+        datetime(2024, 1, 2, 13, 30),
+        "São Cristóvão",
+        "texto longo",
+        b"\x01",
     )
 
     batch = rows_to_record_batch([row], columns)
@@ -277,9 +323,13 @@ def test_oracle_driver_values_become_typed_batches() -> None:
 
 
 def test_row_values_that_do_not_fit_their_type_name_the_column() -> None:
-    from pipelines.utils.exceptions import ColumnValueError  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.exceptions import (
+        ColumnValueError,
+    )
 
     column = SourceColumn("quantidade", "smallint", pa.int16())
 
-    with pytest.raises(ColumnValueError, match=r"Column 'quantidade' \(smallint\) has a value"):
+    with pytest.raises(
+        ColumnValueError, match=r"Column 'quantidade' \(smallint\) has a value"
+    ):
         rows_to_record_batch([(70000,)], [column])

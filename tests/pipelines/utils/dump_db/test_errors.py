@@ -26,10 +26,12 @@ WRONG_PASSWORD = "senha-errada-7f3a9c"
 
 
 def staging_exists(root: Path, table_id: str) -> bool:
+    """Whether the table has a staging folder (something was published)."""
     return (root / "staging" / DATASET_ID / table_id).exists()
 
 
 def closed_port() -> int:
+    """A loopback port where nothing listens."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -65,7 +67,9 @@ def test_dump_reports_a_query_that_fails_mid_stream(
     """PostgreSQL only: MariaDB turns a division by zero into NULL, not an error."""
     query = "SELECT g, 1 / (g - 50000) AS razao FROM generate_series(1, 100000) AS g"
 
-    with pytest.raises(DatabaseQueryError, match=r"failed the query: .*division by zero"):
+    with pytest.raises(
+        DatabaseQueryError, match=r"failed the query: .*division by zero"
+    ):
         dump(postgres_source, query, "divisao", batch_size=1_000)
 
     assert not staging_exists(isolated_datalake, "divisao")
@@ -93,11 +97,18 @@ def test_dump_reports_refused_credentials_without_the_password(
 
 @pytest.mark.parametrize("where", ["closed port", "unknown host"])
 def test_dump_reports_an_unreachable_server_after_its_attempts(
-    source: SourceDatabase, dump: Callable[..., Any], isolated_datalake: Path, where: str
+    source: SourceDatabase,
+    dump: Callable[..., Any],
+    isolated_datalake: Path,
+    where: str,
 ) -> None:
-    host, port = ("127.0.0.1", closed_port()) if where == "closed port" else (
-        "banco-inexistente.invalid",
-        source.port,
+    host, port = (
+        ("127.0.0.1", closed_port())
+        if where == "closed port"
+        else (
+            "banco-inexistente.invalid",
+            source.port,
+        )
     )
 
     with pytest.raises(
@@ -105,7 +116,14 @@ def test_dump_reports_an_unreachable_server_after_its_attempts(
         match=rf"Cannot reach the .* database 'test' at {host}:{port}: .*Check db_host and "
         r"db_port.* Gave up after 2 attempt\(s\)",
     ):
-        dump(source, "SELECT 1 AS um", "inalcancavel", db_host=host, db_port=port, max_attempts=2)
+        dump(
+            source,
+            "SELECT 1 AS um",
+            "inalcancavel",
+            db_host=host,
+            db_port=port,
+            max_attempts=2,
+        )
 
     assert not staging_exists(isolated_datalake, "inalcancavel")
 
@@ -113,17 +131,29 @@ def test_dump_reports_an_unreachable_server_after_its_attempts(
 @pytest.mark.parametrize(
     ("db_type", "message"),
     [
-        ("mongodb", r"db_type='mongodb' is not supported; expected one of \('postgresql', "
-         r"'mysql', 'sql_server', 'oracle'\)"),
+        (
+            "mongodb",
+            r"db_type='mongodb' is not supported; expected one of \('postgresql', "
+            r"'mysql', 'sql_server', 'oracle'\)",
+        ),
         ("mariadb", r"db_type='mariadb' is not supported; .*Did you mean 'mysql'\?"),
         ("postgre", r"Did you mean 'postgresql'\?"),
     ],
 )
 def test_dump_rejects_an_unknown_db_type_before_reading_vault(
-    dump: Callable[..., Any], postgres_source: SourceDatabase, db_type: str, message: str
+    dump: Callable[..., Any],
+    postgres_source: SourceDatabase,
+    db_type: str,
+    message: str,
 ) -> None:
     with pytest.raises(UnknownDatabaseTypeError, match=message):
-        dump(postgres_source, "SELECT 1", "tipo_ruim", db_type=db_type, vault_secret_path="nao/existe")
+        dump(
+            postgres_source,
+            "SELECT 1",
+            "tipo_ruim",
+            db_type=db_type,
+            vault_secret_path="nao/existe",
+        )
 
 
 def test_dump_requires_username_and_password_in_the_secret(
@@ -134,7 +164,9 @@ def test_dump_requires_username_and_password_in_the_secret(
     secret = write_secret({"user": "postgres", "password": ""})
 
     with pytest.raises(SecretKeyNotFoundError, match=r"has no key 'username'"):
-        dump(postgres_source, "SELECT 1 AS um", "segredo_ruim", vault_secret_path=secret)
+        dump(
+            postgres_source, "SELECT 1 AS um", "segredo_ruim", vault_secret_path=secret
+        )
 
 
 def test_dump_refuses_repeated_column_names(
@@ -142,7 +174,8 @@ def test_dump_refuses_repeated_column_names(
 ) -> None:
     message = {
         "postgresql": r"returns column\(s\) \['id'\] more than once; .* aliases",
-        "mysql": r"failed the query: .*Duplicate column name 'id'.*Query: 'SELECT 1 AS id, 2 AS id'",
+        "mysql": r"failed the query: .*Duplicate column name 'id'.*"
+        r"Query: 'SELECT 1 AS id, 2 AS id'",
     }[source.db_type]
 
     with pytest.raises(DatabaseQueryError, match=message):
@@ -158,5 +191,7 @@ def test_dump_refuses_postgres_types_parquet_cannot_hold(
     ):
         dump(postgres_source, "SELECT interval '1 day' AS duracao", "intervalo")
 
-    with pytest.raises(ColumnValueError, match=r"Column 'valor' \(numeric\(10,2\)\) .*NULLIF"):
+    with pytest.raises(
+        ColumnValueError, match=r"Column 'valor' \(numeric\(10,2\)\) .*NULLIF"
+    ):
         dump(postgres_source, "SELECT 'NaN'::numeric(10, 2) AS valor", "nan_decimal")

@@ -36,7 +36,13 @@ PARAMETERS = {
     "materialization_mode": "dev",
 }
 REQUIRED = {
-    "db_type", "db_host", "db_database", "vault_secret_path", "execute_query", "dataset_id", "table_id"
+    "db_type",
+    "db_host",
+    "db_database",
+    "vault_secret_path",
+    "execute_query",
+    "dataset_id",
+    "table_id",
 }
 
 
@@ -45,11 +51,17 @@ def test_dump_sql_flow_declares_every_parameter_with_its_default() -> None:
 
     assert dump_sql_flow.name == "EMD: template - Ingerir tabela de banco SQL"
     assert dump_sql_flow.code_owners == ["escritorio"]
-    assert {name: parameter.default for name, parameter in parameters.items()} == PARAMETERS
-    assert {name for name, parameter in parameters.items() if parameter.required} == REQUIRED
+    assert {
+        name: parameter.default for name, parameter in parameters.items()
+    } == PARAMETERS
+    assert {
+        name for name, parameter in parameters.items() if parameter.required
+    } == REQUIRED
 
 
-@pytest.mark.parametrize("copier", [copy.deepcopy, lambda flow: flow.copy()], ids=["deepcopy", "copy"])
+@pytest.mark.parametrize(
+    "copier", [copy.deepcopy, lambda flow: flow.copy()], ids=["deepcopy", "copy"]
+)
 def test_dump_sql_flow_copies_keep_code_owners(copier: Callable[[Any], Any]) -> None:
     flow_copy = copier(dump_sql_flow)
     flow_copy.code_owners.append("paty")
@@ -64,7 +76,10 @@ def test_set_default_parameters_changes_only_the_copy() -> None:
     set_default_parameters(flow_copy, {"db_type": "mysql", "batch_size": 5_000})
 
     defaults = {parameter.name: parameter for parameter in flow_copy.parameters()}
-    assert (defaults["db_type"].default, defaults["db_type"].required) == ("mysql", False)
+    assert (defaults["db_type"].default, defaults["db_type"].required) == (
+        "mysql",
+        False,
+    )
     assert defaults["batch_size"].default == 5_000
     template = {parameter.name: parameter for parameter in dump_sql_flow.parameters()}
     assert (template["db_type"].default, template["db_type"].required) == (None, True)
@@ -91,7 +106,8 @@ def test_example_flow_is_a_configured_copy_of_the_template() -> None:
     tables = [clock.parameter_defaults["table_id"] for clock in flow.schedule.clocks]
     assert tables == ["calendario", "tabelas_banco"]
     assert all(
-        clock.labels == [constants.RJ_ESCRITORIO_AGENT_LABEL.value] for clock in flow.schedule.clocks
+        clock.labels == [constants.RJ_ESCRITORIO_AGENT_LABEL.value]
+        for clock in flow.schedule.clocks
     )
     # the copy's tasks are its own: the template still has the same tasks, unscheduled
     assert dump_sql_flow.schedule is None
@@ -131,10 +147,9 @@ def test_dump_sql_flow_runs_a_postgres_table_into_the_datalake(
     assert len(partition_folders(isolated_datalake, "chamado_fluxo")) == 3
 
 
+@pytest.mark.usefixtures("isolated_datalake")
 def test_dump_sql_flow_materializes_after_dump(
-    postgres_source: SourceDatabase,
-    credentials_for: Callable[..., str],
-    isolated_datalake: Path,
+    postgres_source: SourceDatabase, credentials_for: Callable[..., str]
 ) -> None:
     """The dbt model `adm_central_atendimento_1746.chamado` of `queries/` reads what
     dump_db wrote into its staging table."""
@@ -169,8 +184,9 @@ def test_dump_sql_flow_materializes_after_dump(
     assert rows == [{"n": 12, "tipo": "Iluminação pública"}]
 
 
+@pytest.mark.usefixtures("vault_env")
 def test_example_flow_runs_the_scheduled_calendar_table(
-    write_secret: Callable[..., str], vault_env: Any, isolated_datalake: Path
+    write_secret: Callable[..., str], isolated_datalake: Path
 ) -> None:
     write_secret({"username": "postgres", "password": ""}, path="dump_db_exemplo")
     clock = dump_db_exemplo_flow.schedule.clocks[0]
@@ -194,5 +210,6 @@ def test_dump_task_reads_credentials_only_from_vault() -> None:
 
 
 def flow_task(flow: Any, name: str) -> Any:
+    """The one task of `flow` named `name`."""
     (task,) = [task for task in flow.tasks if task.name == name]
     return task

@@ -11,7 +11,11 @@ from typing import Any, Callable
 
 import pytest
 
-from pipelines.utils.dump_db.queries import build_dump_statement, compile_statement, typed_lower_bound
+from pipelines.utils.dump_db.queries import (
+    build_dump_statement,
+    compile_statement,
+    typed_lower_bound,
+)
 from pipelines.utils.dump_db.types import SourceColumn
 from tests.pipelines.utils.dump_db.databases import (
     SourceDatabase,
@@ -33,6 +37,7 @@ def create_daily(source: SourceDatabase, name: str, days: list[int]) -> str:
 
 
 def staged_rows(root: Path, table_id: str) -> list[tuple[int, str, str]]:
+    """The staged `(id, dia, origem)` rows, by id."""
     data = read_staging(root, table_id).sort_by("id").to_pylist()
     return [(row["id"], row["dia"].isoformat(), row["origem"]) for row in data]
 
@@ -56,7 +61,11 @@ def test_dump_since_a_bound_rereads_only_partitions_from_it(
     )
 
     report = dump(
-        source, query, "diario", partition_columns="dia", lower_bound_date=lower_bound_date
+        source,
+        query,
+        "diario",
+        partition_columns="dia",
+        lower_bound_date=lower_bound_date,
     )
 
     assert report.details["since"] == "2024-01-03"
@@ -95,23 +104,40 @@ def test_dump_bound_compares_in_the_column_type(
     source: SourceDatabase, dump: Callable[..., Any], isolated_datalake: Path, kind: str
 ) -> None:
     column_types = {
-        "postgresql": {"zone-aware": "timestamptz", "naive": "timestamp", "iso text": "text"},
-        "mysql": {"zone-aware": "TIMESTAMP NULL", "naive": "DATETIME", "iso text": "varchar(30)"},
+        "postgresql": {
+            "zone-aware": "timestamptz",
+            "naive": "timestamp",
+            "iso text": "text",
+        },
+        "mysql": {
+            "zone-aware": "TIMESTAMP NULL",
+            "naive": "DATETIME",
+            "iso text": "varchar(30)",
+        },
     }
     table = source.table("momentos")
-    source.execute(f"CREATE TABLE {table} (id integer, momento {column_types[source.db_type][kind]})")
+    source.execute(
+        f"CREATE TABLE {table} (id integer, momento {column_types[source.db_type][kind]})"
+    )
     if source.db_type == "mysql":
         source.execute("SET time_zone = '+00:00'")
     # For zone-aware columns the values are UTC instants: 02:59:59 UTC is still
     # 2024-01-01 in Rio, 03:00 UTC is its midnight of 2024-01-02.
     values = {
-        "zone-aware": ["2024-01-02 02:59:59", "2024-01-02 03:00:00", "2024-01-03 12:00:00"],
+        "zone-aware": [
+            "2024-01-02 02:59:59",
+            "2024-01-02 03:00:00",
+            "2024-01-03 12:00:00",
+        ],
         "naive": ["2024-01-01 23:59:59", "2024-01-02 00:00:00", "2024-01-03 12:00:00"],
         "iso text": ["2024-01-01 23:59:59", "2024-01-02", "2024-01-03T12:00:00"],
     }[kind]
     suffix = "+00" if kind == "zone-aware" and source.db_type == "postgresql" else ""
     for position, value in enumerate(values, start=1):
-        source.execute(f"INSERT INTO {table} VALUES (%s, %s)", parameters=(position, value + suffix))
+        source.execute(
+            f"INSERT INTO {table} VALUES (%s, %s)",
+            parameters=(position, value + suffix),
+        )
 
     dump(
         source,
@@ -126,7 +152,7 @@ def test_dump_bound_compares_in_the_column_type(
 
 
 def test_typed_lower_bound_follows_the_column_type() -> None:
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     day = date(2024, 1, 2)
     aware = SourceColumn("m", "timestamptz", pa.timestamp("us", tz="UTC"))
@@ -136,22 +162,37 @@ def test_typed_lower_bound_follows_the_column_type() -> None:
 
     assert postgres == datetime(2024, 1, 2, 3, tzinfo=timezone.utc)
     assert mysql == datetime(2024, 1, 2, 3) and mysql.tzinfo is None
-    assert typed_lower_bound(SourceColumn("d", "date", pa.date32()), day, db_type="mysql").value == day
-    assert typed_lower_bound(
-        SourceColumn("t", "text", pa.string()), day, db_type="postgresql", date_format="%Y%m%d"
-    ).value == "20240102"
+    assert (
+        typed_lower_bound(
+            SourceColumn("d", "date", pa.date32()), day, db_type="mysql"
+        ).value
+        == day
+    )
+    assert (
+        typed_lower_bound(
+            SourceColumn("t", "text", pa.string()),
+            day,
+            db_type="postgresql",
+            date_format="%Y%m%d",
+        ).value
+        == "20240102"
+    )
 
 
 @pytest.mark.parametrize("db_type", ["postgresql", "mysql", "sql_server", "oracle"])
 def test_build_dump_statement_sends_the_bound_as_a_parameter(db_type: str) -> None:
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
-    columns = [SourceColumn("id", "int", pa.int32()), SourceColumn("dia", "date", pa.date32())]
+    columns = [
+        SourceColumn("id", "int", pa.int32()),
+        SourceColumn("dia", "date", pa.date32()),
+    ]
     bound = typed_lower_bound(columns[1], date(2024, 1, 3), db_type=db_type)
     query = "SELECT id, dia FROM chamado WHERE obs <> 'x'' OR 1=1 --'"
 
     sql, parameters = compile_statement(
-        build_dump_statement(query, columns, db_type=db_type, lower_bound=bound), db_type
+        build_dump_statement(query, columns, db_type=db_type, lower_bound=bound),
+        db_type,
     )
 
     assert parameters == [date(2024, 1, 3)]
@@ -167,15 +208,23 @@ def test_build_dump_statement_sends_the_bound_as_a_parameter(db_type: str) -> No
 
 
 def test_build_dump_statement_sends_the_query_unchanged_unless_needed() -> None:
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
-    from pipelines.utils.dump_db.types import postgres_columns  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.dump_db.types import (
+        postgres_columns,
+    )
 
-    plain = [SourceColumn("id", "int4", pa.int32()), SourceColumn("dia", "date", pa.date32())]
+    plain = [
+        SourceColumn("id", "int4", pa.int32()),
+        SourceColumn("dia", "date", pa.date32()),
+    ]
     numeric_field = pa.field(
         "valor",
         pa.string(),
-        metadata={"POSTGRESQL:type": "numeric", "POSTGRESQL:typmod": str((12 << 16 | 2) + 4)},
+        metadata={
+            "POSTGRESQL:type": "numeric",
+            "POSTGRESQL:typmod": str((12 << 16 | 2) + 4),
+        },
     )
     numeric = postgres_columns(pa.schema([numeric_field]))
     query = "SELECT id, dia, valor FROM chamado"

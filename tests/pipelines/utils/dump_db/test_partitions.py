@@ -24,7 +24,11 @@ BAD_FOLDER_WORDS = ("nan", "nat", "none", "null")
 def create_calls(source: SourceDatabase, name: str, rows: list[tuple[int, Any]]) -> str:
     """A table `(id, data_abertura)`; the date column's type follows the values."""
     table = source.table(name)
-    kind = "date" if all(isinstance(v, date) or v is None for _, v in rows) else "varchar(30)"
+    kind = (
+        "date"
+        if all(isinstance(v, date) or v is None for _, v in rows)
+        else "varchar(30)"
+    )
     source.execute(f"CREATE TABLE {table} (id integer, data_abertura {kind})")
     for row in rows:
         source.execute(f"INSERT INTO {table} VALUES (%s, %s)", parameters=row)
@@ -32,18 +36,28 @@ def create_calls(source: SourceDatabase, name: str, rows: list[tuple[int, Any]])
 
 
 def assert_no_bad_folder(root: Path) -> None:
+    """Fails on any folder named after a missing date, anywhere in the datalake."""
     for path in root.rglob("*"):
         value = path.name.split("=", 1)[-1].lower()
-        assert value not in BAD_FOLDER_WORDS, f"folder named after a missing date: {path}"
+        assert (
+            value not in BAD_FOLDER_WORDS
+        ), f"folder named after a missing date: {path}"
 
 
 def test_dump_partitions_rows_by_date_column(
     source: SourceDatabase, dump: Callable[..., Any], isolated_datalake: Path
 ) -> None:
-    rows = [(1, date(2023, 4, 1)), (2, date(2023, 4, 1)), (3, date(2023, 4, 2)), (4, date(2024, 1, 31))]
+    rows = [
+        (1, date(2023, 4, 1)),
+        (2, date(2023, 4, 1)),
+        (3, date(2023, 4, 2)),
+        (4, date(2024, 1, 31)),
+    ]
     table = create_calls(source, "chamado", rows)
 
-    report = dump(source, f"SELECT * FROM {table}", "chamado", partition_columns="data_abertura")
+    report = dump(
+        source, f"SELECT * FROM {table}", "chamado", partition_columns="data_abertura"
+    )
 
     assert partition_folders(isolated_datalake, "chamado") == [
         "data_particao=2023-04-01",
@@ -55,7 +69,9 @@ def test_dump_partitions_rows_by_date_column(
     )
     assert january.is_dir()
     data = read_staging(isolated_datalake, "chamado").sort_by("id").to_pylist()
-    assert [(row["id"], row["data_abertura"], str(row["data_particao"])) for row in data] == [
+    assert [
+        (row["id"], row["data_abertura"], str(row["data_particao"])) for row in data
+    ] == [
         (1, date(2023, 4, 1), "2023-04-01"),
         (2, date(2023, 4, 1), "2023-04-01"),
         (3, date(2023, 4, 2), "2023-04-02"),
@@ -73,10 +89,10 @@ def test_dump_partitions_zone_aware_timestamps_by_rio_date(
     if source.db_type == "mysql":
         source.execute("SET time_zone = '+00:00'")
     # 02:59:59 UTC is 23:59:59 of the day before in Rio (UTC-3); 03:00 is midnight
+    zone = "" if source.db_type == "mysql" else "+00"
     source.execute(
-        f"INSERT INTO {table} VALUES (1, '2024-01-02 02:59:59'), (2, '2024-01-02 03:00:00')"
-        if source.db_type == "mysql"
-        else f"INSERT INTO {table} VALUES (1, '2024-01-02 02:59:59+00'), (2, '2024-01-02 03:00:00+00')"
+        f"INSERT INTO {table} VALUES (1, '2024-01-02 02:59:59{zone}'), "
+        f"(2, '2024-01-02 03:00:00{zone}')"
     )
 
     dump(source, f"SELECT * FROM {table}", "evento", partition_columns="momento")
@@ -107,8 +123,14 @@ def test_dump_partitions_text_dates_with_their_format(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ([(1, "2023-04-01"), (2, None)], r"1 row\(s\) with no valid date \(first rows \[1\], values \[None\]\)"),
-        ([(1, "2023-04-01"), (2, "sem data"), (3, "2023-02-31")], r"2 row\(s\) with no valid date .*'sem data', '2023-02-31'"),
+        (
+            [(1, "2023-04-01"), (2, None)],
+            r"1 row\(s\) with no valid date \(first rows \[1\], values \[None\]\)",
+        ),
+        (
+            [(1, "2023-04-01"), (2, "sem data"), (3, "2023-02-31")],
+            r"2 row\(s\) with no valid date .*'sem data', '2023-02-31'",
+        ),
     ],
     ids=["null", "unparseable"],
 )
@@ -135,7 +157,9 @@ def test_dump_refuses_rows_without_partition_date_and_keeps_previous_data(
             )
 
     assert_no_bad_folder(isolated_datalake)
-    assert read_staging(isolated_datalake, "chamado").sort_by("id").to_pylist() == before
+    assert (
+        read_staging(isolated_datalake, "chamado").sort_by("id").to_pylist() == before
+    )
     assert partition_folders(isolated_datalake, "chamado") == [
         "data_particao=2023-03-01",
         "data_particao=2023-04-01",

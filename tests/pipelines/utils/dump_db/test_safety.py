@@ -66,7 +66,11 @@ def throttled(source: SourceDatabase, select: str) -> str:
     The server then sends rows for a second or more, so a test can act while the
     dump is surely still reading, however fast the machine is.
     """
-    pause = "pg_sleep(0.02)::text = ''" if source.db_type == "postgresql" else "SLEEP(0.02) = 0"
+    pause = (
+        "pg_sleep(0.02)::text = ''"
+        if source.db_type == "postgresql"
+        else "SLEEP(0.02) = 0"
+    )
     return f"{select} WHERE t.id % {BATCH_SIZE} <> 0 OR {pause}"
 
 
@@ -76,6 +80,7 @@ def scratch_files(root: Path) -> list[Path]:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Waits until `condition()` holds; fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -107,19 +112,28 @@ def test_overwrite_killed_mid_write_leaves_previous_table_whole(
     }
 
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-c", DUMP_SCRIPT, json.dumps(parameters)], env=dict(os.environ)
+        [sys.executable, "-c", DUMP_SCRIPT, json.dumps(parameters)],
+        env=dict(os.environ),
     )
     try:
-        wait_for(lambda: len(scratch_files(isolated_datalake)) >= 2 or process.poll() is not None)
+        wait_for(
+            lambda: len(scratch_files(isolated_datalake)) >= 2
+            or process.poll() is not None
+        )
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=30)
 
-    assert process.returncode == -signal.SIGKILL, "the dump ended before it could be killed"
+    assert (
+        process.returncode == -signal.SIGKILL
+    ), "the dump ended before it could be killed"
     assert read_staging(isolated_datalake, "protegida").sort_by("id").equals(before)
     LocalDatalake(isolated_datalake)  # what the next run does first: restore, clean up
     assert read_staging(isolated_datalake, "protegida").sort_by("id").equals(before)
-    assert LocalDatalake(isolated_datalake).count_staging_rows(DATASET_ID, "protegida") == 1_000
+    assert (
+        LocalDatalake(isolated_datalake).count_staging_rows(DATASET_ID, "protegida")
+        == 1_000
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,8 +161,12 @@ def test_rerun_of_the_same_dump_does_not_duplicate_rows(
         )
     query = f"SELECT * FROM {table} ORDER BY id"
 
-    first = dump(source, query, "repetida", dump_mode=dump_mode, batch_size=7, **options)
-    second = dump(source, query, "repetida", dump_mode=dump_mode, batch_size=7, **options)
+    first = dump(
+        source, query, "repetida", dump_mode=dump_mode, batch_size=7, **options
+    )
+    second = dump(
+        source, query, "repetida", dump_mode=dump_mode, batch_size=7, **options
+    )
 
     data = read_staging(isolated_datalake, "repetida")
     assert sorted(data.column("id").to_pylist()) == list(range(1, 41))
@@ -179,7 +197,9 @@ class SessionKiller:
         self.thread.join(timeout=30)
 
     def _run(self) -> None:
-        admin = SourceDatabase(self.source.db_type, self.source.namespace, self.source.port)
+        admin = SourceDatabase(
+            self.source.db_type, self.source.namespace, self.source.port
+        )
         if self.source.db_type == "postgresql":
             find = (
                 "SELECT pid FROM pg_stat_activity WHERE query LIKE %s "
@@ -222,7 +242,9 @@ def test_connection_killed_mid_dump_is_retried_from_a_clean_state(
             max_attempts=3,
         )
 
-    assert killer.killed.is_set(), "the session was never killed: the test proved nothing"
+    assert (
+        killer.killed.is_set()
+    ), "the session was never killed: the test proved nothing"
     ids = read_staging(isolated_datalake, "retomada").column("id")
     assert len(ids) == rows == report.rows
     assert pc.count_distinct(ids).as_py() == rows

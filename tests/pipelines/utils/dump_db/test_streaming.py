@@ -14,10 +14,13 @@ from pipelines.utils.dump_db.types import mysql_columns
 
 
 def batches_of(*sizes: int) -> list[pa.RecordBatch]:
+    """Record batches of those sizes, numbering the rows from 0 across them."""
     start = 0
     batches = []
     for size in sizes:
-        batches.append(pa.record_batch({"id": pa.array(range(start, start + size), pa.int64())}))
+        batches.append(
+            pa.record_batch({"id": pa.array(range(start, start + size), pa.int64())})
+        )
         start += size
     return batches
 
@@ -77,10 +80,23 @@ def test_read_ahead_stops_and_closes_the_producer_when_the_consumer_stops() -> N
     assert not any(thread.name == "dump_db-reader" for thread in threading.enumerate())
 
 
-def field(name: str, type_code: int, length: int, scale: int = 0, *, flags: int = 0, charset: int = 63) -> SimpleNamespace:
+def field(
+    name: str,
+    type_code: int,
+    length: int,
+    scale: int = 0,
+    *,
+    flags: int = 0,
+    charset: int = 63,
+) -> SimpleNamespace:
     """A pymysql result field, as MariaDB describes a column."""
     return SimpleNamespace(
-        name=name, type_code=type_code, length=length, scale=scale, flags=flags, charsetnr=charset
+        name=name,
+        type_code=type_code,
+        length=length,
+        scale=scale,
+        flags=flags,
+        charsetnr=charset,
     )
 
 

@@ -128,15 +128,20 @@ def create_typed_table(source: SourceDatabase, name: str) -> str:
     table = source.table(name)
     source.execute(TABLES[source.db_type].format(table=table))
     columns = list(ROWS[0])
-    quoted = ", ".join(f"`{c}`" if source.db_type == "mysql" else f'"{c}"' for c in columns)
+    quoted = ", ".join(
+        f"`{c}`" if source.db_type == "mysql" else f'"{c}"' for c in columns
+    )
     placeholders = ", ".join(["%s"] * len(columns))
     if source.db_type == "mysql":
         # TIMESTAMP literals are read in the session's zone: write them as UTC
         source.execute("SET time_zone = '+00:00'")
     for row in ROWS:
         values = [
-            value.replace(tzinfo=None) if source.db_type == "mysql" and key == "momento" and value
-            else value
+            (
+                value.replace(tzinfo=None)
+                if source.db_type == "mysql" and key == "momento" and value
+                else value
+            )
             for key, value in row.items()
         ]
         source.execute(
@@ -175,10 +180,18 @@ def test_dump_keeps_integers_when_a_whole_batch_is_null(
 ) -> None:
     table = create_typed_table(source, "tipos_lotes")
 
-    dump(source, f"SELECT id, inteiro_nulo FROM {table} ORDER BY id", "tipos_lotes", batch_size=1)
+    dump(
+        source,
+        f"SELECT id, inteiro_nulo FROM {table} ORDER BY id",
+        "tipos_lotes",
+        batch_size=1,
+    )
 
     folder = isolated_datalake / "staging" / "teste_dump_db" / "tipos_lotes"
-    schemas = {pq.read_schema(path).field("inteiro_nulo").type for path in folder.glob("*.parquet")}
+    schemas = {
+        pq.read_schema(path).field("inteiro_nulo").type
+        for path in folder.glob("*.parquet")
+    }
     assert len(list(folder.glob("*.parquet"))) == 3  # one file per batch of one row
     assert schemas == {pa.int64()}
 
@@ -187,7 +200,7 @@ def test_dump_reads_postgres_json_uuid_and_unconstrained_numeric(
     postgres_source: SourceDatabase, dump: Callable[..., Any], isolated_datalake: Path
 ) -> None:
     query = (
-        "SELECT 1 AS id, '{\"bairro\": \"Méier\"}'::jsonb AS dados, "
+        'SELECT 1 AS id, \'{"bairro": "Méier"}\'::jsonb AS dados, '
         "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS codigo, "
         "123.456789::numeric AS livre, 'a:b'::text AS com_dois_pontos"
     )

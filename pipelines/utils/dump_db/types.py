@@ -46,8 +46,8 @@ class SourceColumn:
             because the driver would drop the zone (SQL Server, Oracle).
         is_selected_as_text: the database is asked for the column as text, which the
             reader parses faster than the driver's own conversion (PostgreSQL
-            numerics: ADBC turns their binary form into text at 3x the cost of the
-            server's `::text`).
+            numerics: ADBC turns their binary form into text at nearly 3x the cost of
+            the server's `::text`).
     """
 
     name: str

@@ -85,9 +85,7 @@ def run_dump(  # pylint: disable=too-many-arguments  # options, keyword-only
         PartitionValueError: the partition column is missing or has rows without
             a valid date (nothing is published then).
     """
-    from pipelines.utils.datalake import (
-        get_datalake,
-    )
+    from pipelines.utils.datalake import get_datalake
 
     datalake = datalake or get_datalake()
     settings = ConnectionSettings(
@@ -318,6 +316,10 @@ def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
         items: an iterator that may block (a database cursor).
         depth: how many items may wait in the queue.
     """
+    if depth < 1:
+        raise ValueError(
+            f"depth={depth!r}; expected 1 or more (0 would not bound memory)."
+        )
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     end = object()

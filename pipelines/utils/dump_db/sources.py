@@ -1,9 +1,9 @@
 """Readers per engine: connect, describe a query's columns, stream its rows as Arrow.
 
-- PostgreSQL: the ADBC driver. The query runs behind a server-side cursor
-  (`DECLARE ... NO SCROLL CURSOR`, bound parameters sent with it) in a read-only
-  transaction, and each `FETCH FORWARD <batch_size>` arrives as an Arrow batch:
-  no per-row Python work.
+- PostgreSQL: the ADBC driver, in a read-only transaction, batches arriving as
+  Arrow (no per-row Python work): a query without parameters streams through COPY;
+  one with parameters runs behind a server-side cursor (`DECLARE ... NO SCROLL
+  CURSOR`, parameters bound by the server), fetched `batch_size` rows at a time.
 - MySQL/MariaDB (pymysql), SQL Server (pymssql), Oracle (python-oracledb):
   SQLAlchemy with `stream_results=True` (an unbuffered server-side cursor) and
   `fetchmany(batch_size)`, rows turned into Arrow with the schema described first.
@@ -13,6 +13,7 @@ Driver errors become `DatabaseUnreachableError`, `DatabaseLoginError`,
 database and never the password.
 """
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -56,21 +57,13 @@ ENGINE_NAMES = {
 CONNECT_TIMEOUT_SECONDS = 15
 POSTGRES_CURSOR = "pipelines_dump_db"
 
-# Fragments of driver messages (lowercase) that mean the login itself was refused:
-# wrong user or password, or no such database. Codes: MySQL 1044/1045/1049/1698,
-# SQL Server 18456/4060, Oracle ORA-01017/ORA-12514/ORA-01045.
-_LOGIN_REFUSED = (
-    "password authentication failed",
-    'role "',
-    "does not exist",
-    "no pg_hba.conf entry",
-    "access denied",
-    "unknown database",
-    "login failed",
-    "cannot open database",
-    "ora-01017",
-    "ora-12514",
-    "ora-01045",
+# Driver messages (lowercase) that mean the login itself was refused: wrong user or
+# password, or no such database. PostgreSQL; MySQL 1044/1045/1049; SQL Server
+# 18456/4060; Oracle ORA-01017 (login), ORA-12514 (service), ORA-28000 (locked).
+_LOGIN_REFUSED = re.compile(
+    r"password authentication failed|role \".*\" does not exist|"
+    r"database \".*\" does not exist|no pg_hba\.conf entry|access denied|"
+    r"unknown database|login failed|cannot open database|ora-01017|ora-12514|ora-28000"
 )
 # Fragments that mean the connection broke or never formed: worth another attempt.
 _CONNECTION_BROKEN = (
@@ -605,10 +598,7 @@ def shorten(query: str, limit: int = 300) -> str:
 
 def is_login_refused(message: str) -> bool:
     """Whether a driver message says the login or the database was refused."""
-    lower = message.lower()
-    return any(fragment in lower for fragment in _LOGIN_REFUSED) and not (
-        "relation" in lower or "column" in lower or "function" in lower
-    )
+    return _LOGIN_REFUSED.search(message.lower()) is not None
 
 
 def is_connection_broken(message: str) -> bool:

@@ -33,7 +33,9 @@ from pipelines.utils.dump_db.types import (
     rows_to_record_batch,
 )
 from pipelines.utils.exceptions import (
+    DatabaseLoginError,
     DatabaseQueryError,
+    DatabaseUnreachableError,
     InvalidParameterError,
     UnsupportedColumnTypeError,
 )
@@ -333,3 +335,47 @@ def test_row_values_that_do_not_fit_their_type_name_the_column() -> None:
         ColumnValueError, match=r"Column 'quantidade' \(smallint\) has a value"
     ):
         rows_to_record_batch([(70000,)], [column])
+
+
+# Messages as pymssql and python-oracledb word them (copied from their error texts;
+# no such server runs here to produce them).
+DRIVER_MESSAGES = [
+    (
+        "sql_server",
+        "(18456, b\"Login failed for user 'leitor'.DB-Lib error message 20018, severity "
+        '14:\\nGeneral SQL Server error\\nAdaptive Server connection failed (db.rio)\\n")',
+        DatabaseLoginError,
+    ),
+    (
+        "sql_server",
+        "(20009, b'DB-Lib error message 20009, severity 9:\\nUnable to connect: Adaptive "
+        "Server is unavailable or does not exist (db.rio)\\nNet-Lib error during "
+        "Connection refused (111)\\n')",
+        DatabaseUnreachableError,
+    ),
+    (
+        "oracle",
+        "ORA-01017: invalid username/password; logon denied",
+        DatabaseLoginError,
+    ),
+    (
+        "oracle",
+        "DPY-6005: cannot connect to database (CONNECTION_ID=abc). [Errno 111] "
+        "Connection refused",
+        DatabaseUnreachableError,
+    ),
+]
+
+
+@pytest.mark.parametrize(("db_type", "message", "error"), DRIVER_MESSAGES)
+def test_driver_connection_messages_become_clear_errors(
+    db_type: str, message: str, error: type[Exception]
+) -> None:
+    reader_class = SqlServerReader if db_type == "sql_server" else OracleReader
+    reader = reader_class(settings(db_type, 1433))
+
+    translated = reader.connect_error(Exception(message))
+
+    assert type(translated) is error  # pylint: disable=unidiomatic-typecheck  # exact
+    assert "database 'SIGMA' at db.rio:1433" in str(translated)
+    assert PASSWORD not in str(translated)

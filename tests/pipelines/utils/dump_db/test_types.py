@@ -215,3 +215,32 @@ def test_dump_reads_postgres_json_uuid_and_unconstrained_numeric(
         "livre": "123.456789",
         "com_dois_pontos": "a:b",
     }
+
+
+def test_dump_sends_percent_signs_and_colons_unchanged(
+    source: SourceDatabase, dump: Callable[..., Any], isolated_datalake: Path
+) -> None:
+    table = source.table("simbolos")
+    source.execute(f"CREATE TABLE {table} (id integer, nome varchar(20), dia date)")
+    source.execute(
+        f"INSERT INTO {table} VALUES (1, '100% ok', '2024-01-01'), "
+        "(2, 'às 12:30', '2024-01-02'), (3, 'outro', '2024-01-02')"
+    )
+    query = (
+        f"SELECT id, nome, dia, '12:30' AS hora FROM {table} "
+        "WHERE nome LIKE '%\\%%' OR nome LIKE '%:30'"
+        if source.db_type == "mysql"
+        else f"SELECT id, nome, dia, '12:30' AS hora FROM {table} "
+        "WHERE nome LIKE '%\\%%' ESCAPE '\\' OR nome LIKE '%:30'"
+    )
+
+    for options in ({}, {"partition_columns": "dia", "lower_bound_date": "2024-01-01"}):
+        dump(source, query, "simbolos", dump_mode="append", **options)
+        rows = read_staging(isolated_datalake, "simbolos").sort_by("id").to_pylist()
+        assert [(row["id"], row["nome"], row["hora"]) for row in rows] == [
+            (1, "100% ok", "12:30"),
+            (2, "às 12:30", "12:30"),
+        ]
+        (isolated_datalake / "staging").rename(
+            isolated_datalake / f"antes-{len(options)}"
+        )

@@ -31,7 +31,7 @@ class constants(Enum):
     DB_HOST = "127.0.0.1"
     DB_PORT = 5432
     DB_DATABASE = "test"
-    VAULT_SECRET_PATH = "dump_db_exemplo"
+    VAULT_SECRET_PATH = "dump_db_exemplo"  # pragma: allowlist secret  # a Vault path
     DATASET_ID = "exemplo_dump_db"
     # table_id -> the parameters of its runs (see pipelines/utils/dump_db/__init__.py)
     TABLES = {

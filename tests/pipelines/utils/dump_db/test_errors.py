@@ -22,7 +22,7 @@ from pipelines.utils.exceptions import (
 )
 from tests.pipelines.utils.dump_db.databases import DATASET_ID, SourceDatabase
 
-WRONG_PASSWORD = "senha-errada-7f3a9c"
+WRONG_PASSWORD = "senha-errada-7f3a9c"  # pragma: allowlist secret  # a wrong one
 
 
 def staging_exists(root: Path, table_id: str) -> bool:
@@ -152,7 +152,7 @@ def test_dump_rejects_an_unknown_db_type_before_reading_vault(
             "SELECT 1",
             "tipo_ruim",
             db_type=db_type,
-            vault_secret_path="nao/existe",
+            vault_secret_path="nao/existe",  # pragma: allowlist secret  # a path
         )
 
 

@@ -109,7 +109,9 @@ def discover_flows(strict: bool = True, package: str = "pipelines") -> FlowRegis
     problems: list[RegistryProblem] = []
     top = importlib.import_module(package)
     # NOTE: read before the loop below imports the orgaos itself.
-    imported_by_top = {name for name, value in vars(top).items() if isinstance(value, ModuleType)}
+    imported_by_top = {
+        name for name, value in vars(top).items() if isinstance(value, ModuleType)
+    }
     for orgao in list_orgaos(package):
         if orgao not in imported_by_top:
             problems.append(
@@ -148,7 +150,9 @@ def _flow_modules(orgao_package: ModuleType) -> list[ModuleType]:
     modules = []
     for path in sorted(orgao_dir.rglob("flows.py")):
         parts = path.relative_to(orgao_dir).with_suffix("").parts
-        modules.append(importlib.import_module(".".join((orgao_package.__name__, *parts))))
+        modules.append(
+            importlib.import_module(".".join((orgao_package.__name__, *parts)))
+        )
     return modules
 
 

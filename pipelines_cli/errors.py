@@ -18,7 +18,9 @@ class CliError(click.ClickException):
     exit_code = 1
 
     def show(self, file: IO[Any] | None = None) -> None:
-        console = Console(file=file, stderr=file is None, highlight=False, soft_wrap=True)
+        console = Console(
+            file=file, stderr=file is None, highlight=False, soft_wrap=True
+        )
         context = click.get_current_context(silent=True)
         is_debug = bool(context and (context.find_root().obj or {}).get("debug"))
         if is_debug and self.__cause__ is not None:

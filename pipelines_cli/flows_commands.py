@@ -23,7 +23,13 @@ def list_flows() -> None:
     """List every flow: name, module, owners, labels and next scheduled run."""
     registry = load_registry()
     table = Table(title=f"{len(registry.flows)} flows", show_lines=False)
-    for column in ("name", "module", "owners", "labels", "next run (America/Sao_Paulo)"):
+    for column in (
+        "name",
+        "module",
+        "owners",
+        "labels",
+        "next run (America/Sao_Paulo)",
+    ):
         table.add_column(column, overflow="fold")
     for entry in registry.flows:
         table.add_row(
@@ -37,7 +43,9 @@ def list_flows() -> None:
 
 
 def run(
-    flow_name: str = typer.Argument(..., help="The flow's exact name (see 'pipelines list')."),
+    flow_name: str = typer.Argument(
+        ..., help="The flow's exact name (see 'pipelines list')."
+    ),
     parameter: list[str] = typer.Option(
         [], "--parameter", "-p", help="A parameter as key=value; repeat for more."
     ),
@@ -69,7 +77,8 @@ def _describe_report(report: DataReport) -> str:
     details = ", ".join(f"{key}={value}" for key, value in report.details.items())
     return (
         f"  {report.step:<16} {report.table}: [bold]{rows}[/bold]\n"
-        f"  {'':<16} {_relative(report.location)}" + (f" ({details})" if details else "")
+        f"  {'':<16} {_relative(report.location)}"
+        + (f" ({details})" if details else "")
     )
 
 
@@ -95,4 +104,8 @@ def _next_run(entry: RegisteredFlow) -> str:
     upcoming = schedule.next(1)
     if not upcoming:
         return "-"
-    return pendulum.instance(upcoming[0]).in_tz("America/Sao_Paulo").format("YYYY-MM-DD HH:mm")
+    return (
+        pendulum.instance(upcoming[0])
+        .in_tz("America/Sao_Paulo")
+        .format("YYYY-MM-DD HH:mm")
+    )

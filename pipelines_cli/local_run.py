@@ -34,7 +34,9 @@ def find_flow(flows: dict[str, RegisteredFlow], name: str) -> RegisteredFlow:
     if name in flows:
         return flows[name]
     close = difflib.get_close_matches(name, list(flows), n=3, cutoff=0.4)
-    hint = f" Did you mean {', '.join(repr(match) for match in close)}?" if close else ""
+    hint = (
+        f" Did you mean {', '.join(repr(match) for match in close)}?" if close else ""
+    )
     raise CliError(
         f"No flow is named {name!r}.{hint} Run 'pipelines list' to see every flow."
     )
@@ -70,7 +72,9 @@ def parse_parameters(entry: RegisteredFlow, pairs: list[str]) -> dict[str, Any]:
     return parameters
 
 
-def run_flow_locally(entry: RegisteredFlow, parameters: dict[str, Any]) -> LocalRunResult:
+def run_flow_locally(
+    entry: RegisteredFlow, parameters: dict[str, Any]
+) -> LocalRunResult:
     """Runs a flow once, now, in this process, ignoring its schedule.
 
     Args:

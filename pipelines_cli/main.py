@@ -11,7 +11,9 @@ def main() -> None:
     """Imports every orgao, then runs the command line."""
     try:
         import pipelines  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
-    except Exception as exc:  # pylint: disable=broad-exception-caught  # any error in user code
+    except (
+        Exception
+    ) as exc:  # pylint: disable=broad-exception-caught  # any error in user code
         from pipelines_cli.registry import (  # pylint: disable=import-outside-toplevel
             describe_import_error,
         )

@@ -39,7 +39,9 @@ class Flow(PrefectFlow):
         self.code_owners = validate_code_owners(name, code_owners)
         # NOTE: the module that builds the flow; the registry uses it to tell a flow
         # defined in a module from one it only imports.
-        self.defined_in = sys._getframe(1).f_globals.get("__name__")  # pylint: disable=protected-access
+        self.defined_in = sys._getframe(1).f_globals.get(
+            "__name__"
+        )  # pylint: disable=protected-access
         handlers = list(kwargs.pop("state_handlers", None) or [])
         if notify_code_owners_on_failure not in handlers:
             handlers.insert(0, notify_code_owners_on_failure)
@@ -63,7 +65,9 @@ class Flow(PrefectFlow):
         return flow_copy
 
 
-def validate_code_owners(flow_name: str, code_owners: Iterable[str] | None) -> list[str]:
+def validate_code_owners(
+    flow_name: str, code_owners: Iterable[str] | None
+) -> list[str]:
     """Checks that a flow's owners are given and known.
 
     Args:

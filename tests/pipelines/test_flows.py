@@ -25,7 +25,9 @@ def make_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.syspath_prepend(str(tmp_path))
 
     def write(files: dict[str, str]) -> str:
-        orgaos = sorted({relative.split("/")[0] for relative in files if "/" in relative})
+        orgaos = sorted(
+            {relative.split("/")[0] for relative in files if "/" in relative}
+        )
         top = "".join(f"from PKG import {orgao}\n" for orgao in orgaos)
         for relative, source in {"__init__.py": top, **files}.items():
             path = tmp_path / name / relative
@@ -51,7 +53,9 @@ def test_discover_flows_finds_each_flow_once(make_package) -> None:
             "rj_a/other/__init__.py": "",
             # imports a flow of another project and defines its own
             "rj_a/other/flows.py": flow_source(
-                "A: other - dois", "flow_two", "from PKG.rj_a.proj.flows import flow_one"
+                "A: other - dois",
+                "flow_two",
+                "from PKG.rj_a.proj.flows import flow_one",
             ),
         }
     )
@@ -64,7 +68,9 @@ def test_discover_flows_finds_each_flow_once(make_package) -> None:
     assert registry.flows[0].path.name == "flows.py"
 
 
-def test_discover_flows_rejects_duplicate_names_naming_both_places(make_package) -> None:
+def test_discover_flows_rejects_duplicate_names_naming_both_places(
+    make_package,
+) -> None:
     package = make_package(
         {
             "rj_a/__init__.py": "from PKG.rj_a.proj.flows import *\n",
@@ -99,7 +105,9 @@ def test_discover_flows_reports_flow_not_imported_by_its_orgao(make_package) -> 
     assert len(registry.problems) == 1
 
 
-def test_discover_flows_counts_a_copied_template_where_it_is_copied(make_package) -> None:
+def test_discover_flows_counts_a_copied_template_where_it_is_copied(
+    make_package,
+) -> None:
     extra = "from pipelines.utils.dump_url.flows import dump_url_flow\n"
     package = make_package(
         {
@@ -123,7 +131,9 @@ def test_discover_flows_on_the_repository_lists_the_geolocator() -> None:
     assert registry.problems == []
 
 
-def test_discover_flows_reports_orgao_not_imported_by_the_top_package(make_package) -> None:
+def test_discover_flows_reports_orgao_not_imported_by_the_top_package(
+    make_package,
+) -> None:
     package = make_package(
         {
             "__init__.py": "",
@@ -132,5 +142,8 @@ def test_discover_flows_reports_orgao_not_imported_by_the_top_package(make_packa
             "rj_a/proj/flows.py": flow_source("A: proj - um", "flow_one"),
         }
     )
-    with pytest.raises(FlowRegistryError, match=f"orgao 'rj_a' is not imported here; add 'from {package} import rj_a'"):
+    with pytest.raises(
+        FlowRegistryError,
+        match=f"orgao 'rj_a' is not imported here; add 'from {package} import rj_a'",
+    ):
         discover_flows(package=package)

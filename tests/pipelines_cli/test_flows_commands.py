@@ -25,9 +25,14 @@ def test_list_shows_name_module_owners_labels_and_next_run(runner: CliRunner) ->
 
 
 def test_run_unknown_flow_lists_close_matches(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["run", "EMD: escritorio - Geolocalizacao de chamado 1746"])
+    result = runner.invoke(
+        app, ["run", "EMD: escritorio - Geolocalizacao de chamado 1746"]
+    )
     assert result.exit_code == 1
-    assert "No flow is named 'EMD: escritorio - Geolocalizacao de chamado 1746'" in result.output
+    assert (
+        "No flow is named 'EMD: escritorio - Geolocalizacao de chamado 1746'"
+        in result.output
+    )
     assert f"Did you mean {GEOLOCATOR!r}" in result.output
 
 
@@ -45,7 +50,9 @@ def test_run_parameter_without_equals_sign_is_refused(runner: CliRunner) -> None
 
 
 def test_run_succeeds_and_prints_where_the_data_landed(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["run", GEOLOCATOR, "-p", "materialize_after_dump=false"])
+    result = runner.invoke(
+        app, ["run", GEOLOCATOR, "-p", "materialize_after_dump=false"]
+    )
     assert result.exit_code == 0, result.output
     assert "adm_central_atendimento_1746_staging.chamado: 1,903 rows" in result.output
     assert "succeeded" in result.output
@@ -53,7 +60,15 @@ def test_run_succeeds_and_prints_where_the_data_landed(runner: CliRunner) -> Non
 
 def test_run_exits_non_zero_when_the_flow_run_fails(runner: CliRunner) -> None:
     result = runner.invoke(
-        app, ["run", GEOLOCATOR, "-p", "url=/nao/existe.csv", "-p", "materialize_after_dump=false"]
+        app,
+        [
+            "run",
+            GEOLOCATOR,
+            "-p",
+            "url=/nao/existe.csv",
+            "-p",
+            "materialize_after_dump=false",
+        ],
     )
     assert result.exit_code == 1
     assert f"Flow run of {GEOLOCATOR!r} ended <Failed" in result.output

@@ -8,7 +8,9 @@ class constants(Enum):
 
     # The day of 1746 calls shipped with the repository; relative paths are also
     # looked up from the repository root, so this works wherever the flow runs.
-    CHAMADOS_URL = "pipelines/rj_escritorio/geolocator/data/rio_1746_chamados_2023-04-01.csv"
+    CHAMADOS_URL = (
+        "pipelines/rj_escritorio/geolocator/data/rio_1746_chamados_2023-04-01.csv"
+    )
     DATASET_ID = "adm_central_atendimento_1746"
     TABLE_ID = "chamado"
     PARTITION_DATE_COLUMN = "data_inicio"

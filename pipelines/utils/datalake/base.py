@@ -101,7 +101,9 @@ class StagingWriter:
         import pyarrow as pa  # pylint: disable=import-outside-toplevel
         import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
 
-        table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+        table = (
+            pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+        )
         if table.num_rows == 0:
             return
         if not self.staged.is_partitioned:
@@ -218,8 +220,11 @@ def validate_identifier(parameter: str, value: str) -> None:
     Raises:
         InvalidParameterError: the value is empty or has other characters.
     """
-    if not value or not value.replace("_", "").isalnum() or value != value.lower() or (
-        not value.isascii() or not value[0].isalpha()
+    if (
+        not value
+        or not value.replace("_", "").isalnum()
+        or value != value.lower()
+        or (not value.isascii() or not value[0].isalpha())
     ):
         raise InvalidParameterError(
             f"{parameter}={value!r} is not a valid identifier; expected lowercase "

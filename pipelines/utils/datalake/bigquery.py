@@ -61,8 +61,12 @@ class BigQueryDatalake(Datalake):
         if staged.files == 0:
             logger.warning("Nothing to publish for %s: the dump read no rows.", prefix)
         else:
-            storage = bd.Storage(staged.dataset_id, staged.table_id, bucket_name=self.bucket_name)
-            before = {blob.name for blob in storage.bucket.list_blobs(prefix=f"{prefix}/")}
+            storage = bd.Storage(
+                staged.dataset_id, staged.table_id, bucket_name=self.bucket_name
+            )
+            before = {
+                blob.name for blob in storage.bucket.list_blobs(prefix=f"{prefix}/")
+            }
             storage.upload(str(staged.folder), mode="staging", if_exists="replace")
             uploaded = {
                 f"{prefix}/{path.relative_to(staged.folder).as_posix()}"
@@ -70,7 +74,9 @@ class BigQueryDatalake(Datalake):
             }
             for name in sorted(_replaced(before, uploaded, staged, prefix)):
                 storage.bucket.blob(name).delete()
-            bd.Table(staged.dataset_id, staged.table_id, bucket_name=self.bucket_name).create(
+            bd.Table(
+                staged.dataset_id, staged.table_id, bucket_name=self.bucket_name
+            ).create(
                 path=str(staged.folder),
                 source_format="parquet",
                 if_table_exists="pass",
@@ -90,7 +96,9 @@ class BigQueryDatalake(Datalake):
         storage = bd.Storage(dataset_id, table_id, bucket_name=self.bucket_name)
         days = {
             part.split("=", 1)[1]
-            for blob in storage.bucket.list_blobs(prefix=f"staging/{dataset_id}/{table_id}/")
+            for blob in storage.bucket.list_blobs(
+                prefix=f"staging/{dataset_id}/{table_id}/"
+            )
             for part in blob.name.split("/")
             if part.startswith("data_particao=")
         }
@@ -112,7 +120,9 @@ class BigQueryDatalake(Datalake):
         self, dataset_id: str, table_id: str, materialization_mode: str
     ) -> str:
         validate_materialization_mode(materialization_mode)
-        project = self.dev_project if materialization_mode == "dev" else self.prod_project
+        project = (
+            self.dev_project if materialization_mode == "dev" else self.prod_project
+        )
         return f"`{project}.{dataset_id}.{table_id}`"
 
     @property
@@ -120,7 +130,9 @@ class BigQueryDatalake(Datalake):
         return f"bigquery://{self.prod_project} (dev: {self.dev_project})"
 
 
-def _replaced(before: set[str], uploaded: set[str], staged: StagedData, prefix: str) -> set[str]:
+def _replaced(
+    before: set[str], uploaded: set[str], staged: StagedData, prefix: str
+) -> set[str]:
     """Files the new dump replaces: all others (overwrite) or those of its partitions."""
     stale = before - uploaded
     if staged.dump_mode == "overwrite":

@@ -33,7 +33,11 @@ from pipelines.utils.reports import DataReport
 logger = logging.getLogger(__name__)
 
 WAREHOUSE_FILE = "warehouse.duckdb"
-HIVE_TYPES = {"ano_particao": "INTEGER", "mes_particao": "INTEGER", "data_particao": "DATE"}
+HIVE_TYPES = {
+    "ano_particao": "INTEGER",
+    "mes_particao": "INTEGER",
+    "data_particao": "DATE",
+}
 
 
 class LocalDatalake(Datalake):
@@ -133,7 +137,9 @@ class LocalDatalake(Datalake):
         import pyarrow.parquet as pq  # pylint: disable=import-outside-toplevel
 
         folder = self.table_dir(dataset_id, table_id)
-        return sum(pq.ParquetFile(path).metadata.num_rows for path in folder.rglob("*.parquet"))
+        return sum(
+            pq.ParquetFile(path).metadata.num_rows for path in folder.rglob("*.parquet")
+        )
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         import duckdb  # pylint: disable=import-outside-toplevel
@@ -209,7 +215,9 @@ class LocalDatalake(Datalake):
             if origin_file.exists() and data.exists():
                 origin = Path(origin_file.read_text())
                 if not origin.exists():
-                    logger.warning("Restoring %s, left aside by an interrupted dump.", origin)
+                    logger.warning(
+                        "Restoring %s, left aside by an interrupted dump.", origin
+                    )
                     data.rename(origin)
             shutil.rmtree(parked, ignore_errors=True)
 

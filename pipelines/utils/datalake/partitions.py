@@ -49,7 +49,9 @@ def add_partition_columns(
     dates = _to_date32(table.column(date_column), date_column, date_format)
     # NOTE: partition columns already in the data (a table exported with them) are
     # derived again from the date column, so each row's folder matches its date.
-    table = table.drop_columns([c for c in PARTITION_COLUMNS if c in table.column_names])
+    table = table.drop_columns(
+        [c for c in PARTITION_COLUMNS if c in table.column_names]
+    )
     invalid = pc.is_null(dates)
     missing = pc.sum(invalid).as_py() or 0
     if missing:

@@ -27,7 +27,9 @@ def resolve_local_path(location: str) -> Path:
     parsed = urlparse(location)
     raw = unquote(parsed.path) if parsed.scheme == "file" else location
     path = Path(raw).expanduser()
-    candidates = [path] if path.is_absolute() else [Path.cwd() / path, REPOSITORY_ROOT / path]
+    candidates = (
+        [path] if path.is_absolute() else [Path.cwd() / path, REPOSITORY_ROOT / path]
+    )
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
@@ -68,13 +70,17 @@ def download_to(url: str, destination: Path, *, timeout_seconds: float = 60.0) -
         raise
     if destination.stat().st_size == 0:
         destination.unlink()
-        raise DownloadError(f"Downloading {url!r} returned an empty file; nothing to load.")
+        raise DownloadError(
+            f"Downloading {url!r} returned an empty file; nothing to load."
+        )
     return destination
 
 
 def _download_http(url: str, destination: Path, timeout_seconds: float) -> None:
     import requests  # pylint: disable=import-outside-toplevel
-    from urllib3.exceptions import ReadTimeoutError  # pylint: disable=import-outside-toplevel
+    from urllib3.exceptions import (
+        ReadTimeoutError,
+    )  # pylint: disable=import-outside-toplevel
 
     response = None
     try:

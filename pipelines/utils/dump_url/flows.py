@@ -15,7 +15,9 @@ with Flow(
     table_id = Parameter("table_id")
     dump_mode = Parameter("dump_mode", default="append")
     partition_columns = Parameter("partition_columns", default=None, required=False)
-    partition_date_format = Parameter("partition_date_format", default=None, required=False)
+    partition_date_format = Parameter(
+        "partition_date_format", default=None, required=False
+    )
     encoding = Parameter("encoding", default=None, required=False)
     delimiter = Parameter("delimiter", default=None, required=False)
     decimal = Parameter("decimal", default=None, required=False)

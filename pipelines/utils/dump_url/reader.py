@@ -53,13 +53,17 @@ def detect_format(
     lines = sample.splitlines()[:50]
     if delimiter is None:
         try:
-            delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+            delimiter = (
+                csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+            )
         except csv.Error:
             delimiter = ","
     if decimal is None:
         decimal = "."
         if delimiter != ",":
-            cells = (cell.strip() for line in lines[1:] for cell in line.split(delimiter))
+            cells = (
+                cell.strip() for line in lines[1:] for cell in line.split(delimiter)
+            )
             if any(DECIMAL_COMMA.match(cell) for cell in cells):
                 decimal = ","
     return CsvFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
@@ -109,7 +113,9 @@ def _read_csv(
     )
 
 
-def _keep_leading_zeros(path: Path, file_format: CsvFormat, table: "pa.Table") -> "pa.Table":
+def _keep_leading_zeros(
+    path: Path, file_format: CsvFormat, table: "pa.Table"
+) -> "pa.Table":
     """Puts back, as text, the integer columns where some value has a leading zero.
 
     Arrow reads `01310100` as the number 1310100; a CEP, a CPF or a code loses its
@@ -158,9 +164,9 @@ def _detect_encoding(path: Path) -> str:
     with open(path, "rb") as file:
         head = file.read(SAMPLE_BYTES)
     # Excel's "Unicode text" export: UTF-16 with a byte order mark (and NUL bytes).
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not _decode_error(
-        path, "utf-16"
-    ):
+    if head.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ) and not _decode_error(path, "utf-16"):
         return "utf-16"
     if b"\x00" in head:
         raise FileFormatError(

@@ -80,7 +80,9 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
     Returns:
         Where the data landed and how many rows the table holds.
     """
-    from pipelines.utils.datalake import get_datalake  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake import (
+        get_datalake,
+    )  # pylint: disable=import-outside-toplevel
     from pipelines.utils.dump_url.columns import (  # pylint: disable=import-outside-toplevel
         clean_column_name,
     )
@@ -94,7 +96,10 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
     try:
         date_column = _single_partition_column(partition_columns)
         file_format = detect_format(
-            file, encoding=encoding or None, delimiter=delimiter or None, decimal=decimal or None
+            file,
+            encoding=encoding or None,
+            delimiter=delimiter or None,
+            decimal=decimal or None,
         )
         logger.info(
             "Reading %s as encoding=%r delimiter=%r decimal=%r",

@@ -16,7 +16,9 @@ DBT_COMMANDS = ("build", "run")
 
 def dbt_project_dir() -> Path:
     """The dbt project: `PIPELINES_DBT_PROJECT_DIR`, else `queries/` in the repository."""
-    return Path(os.environ.get(PROJECT_DIR_ENV_VAR, REPOSITORY_ROOT / "queries")).resolve()
+    return Path(
+        os.environ.get(PROJECT_DIR_ENV_VAR, REPOSITORY_ROOT / "queries")
+    ).resolve()
 
 
 def default_selector(dataset_id: str, table_id: str) -> str:

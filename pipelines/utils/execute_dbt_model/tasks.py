@@ -34,7 +34,9 @@ def run_dbt_model(
     Raises:
         MaterializationError: dbt failed or selected nothing.
     """
-    from pipelines.utils.datalake import get_datalake  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake import (
+        get_datalake,
+    )  # pylint: disable=import-outside-toplevel
     from pipelines.utils.execute_dbt_model.runner import (  # pylint: disable=import-outside-toplevel
         default_selector,
         run_dbt,

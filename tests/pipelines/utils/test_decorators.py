@@ -26,12 +26,16 @@ def test_flow_keeps_state_handlers_given_after_the_hook() -> None:
 
 @pytest.mark.parametrize("owners", [None, [], ""])
 def test_flow_without_owners_is_refused(owners) -> None:  # noqa: ANN001
-    with pytest.raises(MissingOwnersError, match="'EMD: teste - sem dono' has no code owners"):
+    with pytest.raises(
+        MissingOwnersError, match="'EMD: teste - sem dono' has no code owners"
+    ):
         Flow("EMD: teste - sem dono", code_owners=owners)
 
 
 def test_flow_with_unknown_owner_names_it_and_the_known_ones() -> None:
-    with pytest.raises(UnknownOwnerError, match=r"unknown code owner\(s\) \['patty'\].*'paty'"):
+    with pytest.raises(
+        UnknownOwnerError, match=r"unknown code owner\(s\) \['patty'\].*'paty'"
+    ):
         Flow("EMD: teste - dono errado", code_owners=["paty", "patty"])
 
 

@@ -145,7 +145,9 @@ def test_notify_example_project_flow_failing_through_the_cli(
     assert lines[2:4] == ["**Message:**", "```"]
     assert lines[4].startswith("Error during execution of task: ")
     assert "chamados_que_nao_existem.csv" in lines[4]
-    assert re.fullmatch(rf"\*\*Run:\*\* {UI_URL}/default/flow-run/[0-9a-f-]{{36}}", lines[6])
+    assert re.fullmatch(
+        rf"\*\*Run:\*\* {UI_URL}/default/flow-run/[0-9a-f-]{{36}}", lines[6]
+    )
     assert lines[7] == f"**Owners:** <@{paty}>"
 
 

@@ -53,7 +53,9 @@ def test_geolocator_flow_counts_calls_and_calls_without_bairro(flow_run) -> None
     assert rows == [{"total": 1903, "sem_bairro": 131}]
 
 
-@pytest.mark.parametrize("bairro", ["Campo Grande", "Copacabana", "Tijuca", "Bangu", "Centro"])
+@pytest.mark.parametrize(
+    "bairro", ["Campo Grande", "Copacabana", "Tijuca", "Bangu", "Centro"]
+)
 def test_geolocator_flow_counts_per_bairro_match_the_csv(flow_run, bairro: str) -> None:
     _, datalake = flow_run
     per_bairro, _ = expected_calls()
@@ -81,15 +83,20 @@ def test_geolocator_flow_stages_partitioned_parquet(flow_run) -> None:
     folder = datalake.table_dir("adm_central_atendimento_1746", "chamado")
     partitions = sorted(p.relative_to(folder).as_posix() for p in folder.glob("*/*/*"))
     assert partitions == ["ano_particao=2023/mes_particao=4/data_particao=2023-04-01"]
-    assert datalake.count_staging_rows("adm_central_atendimento_1746", "chamado") == 1903
+    assert (
+        datalake.count_staging_rows("adm_central_atendimento_1746", "chamado") == 1903
+    )
 
 
 def test_geolocator_flow_dev_mode_leaves_prod_schema_empty(flow_run) -> None:
     _, datalake = flow_run
     with duckdb.connect(str(datalake.warehouse_path)) as connection:
-        schemas = {row[0] for row in connection.execute(
-            "select distinct table_schema from information_schema.tables"
-        ).fetchall()}
+        schemas = {
+            row[0]
+            for row in connection.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
     assert "adm_central_atendimento_1746_dev" in schemas
     assert "adm_central_atendimento_1746" not in schemas
 
@@ -100,7 +107,9 @@ def test_geolocator_flow_rerun_in_prod_mode_does_not_duplicate(flow_run) -> None
         parameters={"materialization_mode": "prod"}, run_on_schedule=False
     )
     assert state.is_successful(), state.message
-    assert datalake.count_staging_rows("adm_central_atendimento_1746", "chamado") == 1903
+    assert (
+        datalake.count_staging_rows("adm_central_atendimento_1746", "chamado") == 1903
+    )
     total = datalake.query(
         "select sum(quantidade_chamados) as n "
         "from adm_central_atendimento_1746.chamados_por_bairro_tipo"

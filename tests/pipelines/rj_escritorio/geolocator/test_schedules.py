@@ -11,7 +11,11 @@ def test_every_day_at_four_am_runs_daily_at_four_in_rio() -> None:
     after = pendulum.datetime(2026, 12, 3, 12, 0, tz="America/Sao_Paulo")
     runs = every_day_at_four_am.next(3, after=after)
     local = [pendulum.instance(run).in_tz("America/Sao_Paulo") for run in runs]
-    assert [(run.day, run.hour, run.minute) for run in local] == [(4, 4, 0), (5, 4, 0), (6, 4, 0)]
+    assert [(run.day, run.hour, run.minute) for run in local] == [
+        (4, 4, 0),
+        (5, 4, 0),
+        (6, 4, 0),
+    ]
 
 
 def test_every_day_at_four_am_names_label_and_parameter_defaults() -> None:

@@ -36,7 +36,8 @@ class FakeBucket:
         return [
             FakeBlob(self, path.relative_to(self.root).as_posix())
             for path in sorted(self.root.rglob("*"))
-            if path.is_file() and path.relative_to(self.root).as_posix().startswith(prefix)
+            if path.is_file()
+            and path.relative_to(self.root).as_posix().startswith(prefix)
         ]
 
     def blob(self, name: str) -> FakeBlob:
@@ -65,13 +66,17 @@ def fake_bd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> types.SimpleName
             self.name = f"{dataset_id}.{table_id}"
 
         def create(self, **kwargs: object) -> None:
-            calls.created.append((self.name, kwargs["source_format"], kwargs["if_table_exists"]))
+            calls.created.append(
+                (self.name, kwargs["source_format"], kwargs["if_table_exists"])
+            )
 
     def read_sql(query: str, billing_project_id: str) -> pd.DataFrame:
         table = query.rsplit("`", 2)[1].split(".", 1)[1]
         dataset, table_id = table.replace("_staging", "", 1).split(".")
         files = (bucket.root / "staging" / dataset / table_id).rglob("*.parquet")
-        return pd.DataFrame({"n": [sum(pq.ParquetFile(f).metadata.num_rows for f in files)]})
+        return pd.DataFrame(
+            {"n": [sum(pq.ParquetFile(f).metadata.num_rows for f in files)]}
+        )
 
     module = types.SimpleNamespace(Storage=Storage, Table=Table, read_sql=read_sql)
     monkeypatch.setitem(sys.modules, "basedosdados", module)
@@ -89,7 +94,9 @@ def dump(lake: BigQueryDatalake, mode: str, *tables: pa.Table) -> int:
     return writer.report.rows
 
 
-def test_bigquery_publish_uploads_in_bucket_layout_and_creates_table_once(fake_bd) -> None:
+def test_bigquery_publish_uploads_in_bucket_layout_and_creates_table_once(
+    fake_bd,
+) -> None:
     lake = BigQueryDatalake()
     assert dump(lake, "append", day_rows("2023-04-01", 3)) == 3
     assert dump(lake, "append", day_rows("2023-04-02", 2)) == 5

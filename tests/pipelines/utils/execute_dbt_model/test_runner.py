@@ -14,13 +14,20 @@ def staged_calls() -> None:
     table = pa.table(
         {
             "id_chamado": [1, 2, 3],
-            "data_inicio": ["2023-04-01 08:00:00", "2023-04-01 09:00:00", "2023-04-01 10:00:00"],
+            "data_inicio": [
+                "2023-04-01 08:00:00",
+                "2023-04-01 09:00:00",
+                "2023-04-01 10:00:00",
+            ],
             "id_bairro": pa.array([15, None, 15], pa.int64()),
             "tipo": ["Estacionamento ", "Iluminação Pública", "Estacionamento "],
         }
     )
     with get_datalake().staging_writer(
-        "adm_central_atendimento_1746", "chamado", "overwrite", partition_date_column="data_inicio"
+        "adm_central_atendimento_1746",
+        "chamado",
+        "overwrite",
+        partition_date_column="data_inicio",
     ) as writer:
         writer.write(table)
 
@@ -28,7 +35,8 @@ def staged_calls() -> None:
 def build(mode: str, selector: str | None = None) -> list[str]:
     datalake = get_datalake()
     return run_dbt(
-        selector or default_selector("adm_central_atendimento_1746", "chamados_por_bairro_tipo"),
+        selector
+        or default_selector("adm_central_atendimento_1746", "chamados_por_bairro_tipo"),
         backend=datalake.name,
         materialization_mode=mode,
         environment=datalake.dbt_environment(),

@@ -253,9 +253,7 @@ def _register_for_run(built: _BuiltPlan) -> Any:
 @contextlib.contextmanager
 def _registration_errors() -> Iterator[None]:
     """Turns registration errors into one-line CLI errors."""
-    from pipelines_cli.registration.exceptions import (
-        RegistrationError,
-    )
+    from pipelines_cli.registration.exceptions import RegistrationError
 
     try:
         yield

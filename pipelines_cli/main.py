@@ -10,19 +10,16 @@ import sys
 def main() -> None:
     """Imports every orgao, then runs the command line."""
     try:
-        import pipelines  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
-    except (
-        Exception
-    ) as exc:  # pylint: disable=broad-exception-caught  # any error in user code
-        from pipelines_cli.registry import (  # pylint: disable=import-outside-toplevel
-            describe_import_error,
-        )
+        import pipelines  # noqa: F401  # pylint: disable=unused-import
+    # Any error at all may come out of user code while importing the orgaos.
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        from pipelines_cli.registry import describe_import_error
 
         if "--debug" in sys.argv:
             raise
         print(f"Error: {describe_import_error(exc)}", file=sys.stderr)
         sys.exit(1)
 
-    from pipelines_cli.app import app  # pylint: disable=import-outside-toplevel
+    from pipelines_cli.app import app
 
     app()

@@ -13,7 +13,7 @@ def load_registry(strict: bool = True):
             of flows is ambiguous (duplicate names, unreachable flows).
     """
     try:
-        from pipelines.flows import (  # pylint: disable=import-outside-toplevel
+        from pipelines.flows import (
             FlowRegistryError,
             discover_flows,
         )

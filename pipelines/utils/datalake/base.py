@@ -98,8 +98,8 @@ class StagingWriter:
 
     def write(self, data: "ArrowData") -> None:
         """Adds a batch (an Arrow table or record batch) to the table being written."""
-        import pyarrow as pa  # pylint: disable=import-outside-toplevel
-        import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
         table = (
             pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
@@ -122,7 +122,7 @@ class StagingWriter:
             self.staged.partitions.add(str(folder.relative_to(self._folder)))
 
     def _write_file(self, table: "pa.Table", folder: Path) -> None:
-        import pyarrow.parquet as pq  # pylint: disable=import-outside-toplevel
+        import pyarrow.parquet as pq
 
         folder.mkdir(parents=True, exist_ok=True)
         scratch = folder / f".writing-{uuid.uuid4().hex}"

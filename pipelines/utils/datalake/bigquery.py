@@ -55,7 +55,7 @@ class BigQueryDatalake(Datalake):
         return scratch
 
     def publish(self, staged: StagedData) -> DataReport:
-        import basedosdados as bd  # pylint: disable=import-outside-toplevel
+        import basedosdados as bd
 
         prefix = f"staging/{staged.dataset_id}/{staged.table_id}"
         if staged.files == 0:
@@ -91,7 +91,7 @@ class BigQueryDatalake(Datalake):
         )
 
     def last_partition_date(self, dataset_id: str, table_id: str) -> date | None:
-        import basedosdados as bd  # pylint: disable=import-outside-toplevel
+        import basedosdados as bd
 
         storage = bd.Storage(dataset_id, table_id, bucket_name=self.bucket_name)
         days = {
@@ -111,7 +111,7 @@ class BigQueryDatalake(Datalake):
         return int(rows[0]["n"])
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        import basedosdados as bd  # pylint: disable=import-outside-toplevel
+        import basedosdados as bd
 
         frame = bd.read_sql(sql, billing_project_id=self.dev_project)
         return frame.to_dict("records")

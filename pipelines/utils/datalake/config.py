@@ -26,15 +26,11 @@ def get_datalake() -> Datalake:
     """
     backend = os.environ.get(BACKEND_ENV_VAR, DEFAULT_BACKEND).strip().lower()
     if backend == "local":
-        from pipelines.utils.datalake.local import (  # pylint: disable=import-outside-toplevel
-            LocalDatalake,
-        )
+        from pipelines.utils.datalake.local import LocalDatalake
 
         return LocalDatalake(local_root())
     if backend == "bigquery":
-        from pipelines.utils.datalake.bigquery import (  # pylint: disable=import-outside-toplevel
-            BigQueryDatalake,
-        )
+        from pipelines.utils.datalake.bigquery import BigQueryDatalake
 
         return BigQueryDatalake()
     raise InvalidParameterError(

@@ -2,7 +2,8 @@
 
 Layout under the root folder (`PIPELINES_DATALAKE_ROOT`):
 
-    staging/<dataset_id>/<table_id>/ano_particao=2023/mes_particao=4/data_particao=2023-04-01/part-*.parquet
+    staging/<dataset_id>/<table_id>/
+        ano_particao=2023/mes_particao=4/data_particao=2023-04-01/part-*.parquet
     warehouse.duckdb   <dataset_id>_staging.<table_id> are views over those files;
                        dbt materializes <dataset_id>.<table_id> (prod) and
                        <dataset_id>_dev.<table_id> (dev) in the same file.
@@ -105,7 +106,7 @@ class LocalDatalake(Datalake):
 
     def refresh_staging_view(self, dataset_id: str, table_id: str) -> None:
         """(Re)creates the DuckDB view `<dataset_id>_staging.<table_id>` over the files."""
-        import duckdb  # pylint: disable=import-outside-toplevel
+        import duckdb
 
         folder = self.table_dir(dataset_id, table_id)
         is_partitioned = any(folder.glob(f"{PARTITION_COLUMNS[0]}=*"))
@@ -134,7 +135,7 @@ class LocalDatalake(Datalake):
         return max(days, default=None)
 
     def count_staging_rows(self, dataset_id: str, table_id: str) -> int:
-        import pyarrow.parquet as pq  # pylint: disable=import-outside-toplevel
+        import pyarrow.parquet as pq
 
         folder = self.table_dir(dataset_id, table_id)
         return sum(
@@ -142,7 +143,7 @@ class LocalDatalake(Datalake):
         )
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        import duckdb  # pylint: disable=import-outside-toplevel
+        import duckdb
 
         # NOTE: same configuration as dbt-duckdb, whose connection may still be open
         # in this process; DuckDB refuses a second one with other settings.

@@ -38,8 +38,8 @@ def add_partition_columns(
     Raises:
         PartitionValueError: the column is missing, or some rows have no date.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     if date_column not in table.column_names:
         raise PartitionValueError(
@@ -75,8 +75,8 @@ def add_partition_columns(
 
 def _to_date32(column: "pa.ChunkedArray", name: str, date_format: str | None):
     """Dates of a column, NULL where the value is missing or cannot be parsed."""
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     kind = column.type
     if pa.types.is_date(kind):
@@ -107,8 +107,8 @@ def _parse_text_dates(text: "pa.ChunkedArray", date_format: str) -> "pa.ChunkedA
     from its re-formatted date (not zero-padded, or rolled over) is checked again
     with Python's strict `strptime`; only those distinct values go through Python.
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
     reformatted = pc.strftime(parsed, format=date_format)

@@ -77,10 +77,8 @@ def download_to(url: str, destination: Path, *, timeout_seconds: float = 60.0) -
 
 
 def _download_http(url: str, destination: Path, timeout_seconds: float) -> None:
-    import requests  # pylint: disable=import-outside-toplevel
-    from urllib3.exceptions import (
-        ReadTimeoutError,
-    )  # pylint: disable=import-outside-toplevel
+    import requests
+    from urllib3.exceptions import ReadTimeoutError
 
     response = None
     try:

@@ -1,4 +1,7 @@
-"""Template flow: a file from a URL into `<dataset_id>_staging.<table_id>`, optionally materialized."""
+"""Template flow: a file from a URL into `<dataset_id>_staging.<table_id>`, then dbt.
+
+Orgaos copy `dump_url_flow` (see the package docstring for its parameters).
+"""
 
 from prefect import Parameter, case
 

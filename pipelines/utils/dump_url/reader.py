@@ -75,7 +75,7 @@ def read_delimited(path: Path, file_format: CsvFormat) -> "pa.Table":
     Raises:
         FileFormatError: a line cannot be parsed (wrong number of fields, bad bytes).
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
 
     try:
         table = _read_csv(path, file_format)
@@ -93,8 +93,8 @@ def _read_csv(
     path: Path, file_format: CsvFormat, text_columns: list[str] | None = None
 ) -> "pa.Table":
     """Reads the file with Arrow's type inference, or only `text_columns`, as text."""
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    from pyarrow import csv as pacsv  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
 
     return pacsv.read_csv(
         path,
@@ -121,8 +121,8 @@ def _keep_leading_zeros(
     Arrow reads `01310100` as the number 1310100; a CEP, a CPF or a code loses its
     zeros for good. Those columns are read again as text (only they are re-read).
     """
-    import pyarrow as pa  # pylint: disable=import-outside-toplevel
-    import pyarrow.compute as pc  # pylint: disable=import-outside-toplevel
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     names = table.column_names
     integers = [
@@ -177,7 +177,7 @@ def _detect_encoding(path: Path) -> str:
         return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     if not _decode_error(path, "cp1252"):
         return "cp1252"
-    from charset_normalizer import from_path  # pylint: disable=import-outside-toplevel
+    from charset_normalizer import from_path
 
     best = from_path(path).best()
     if best is None or _decode_error(path, best.encoding):

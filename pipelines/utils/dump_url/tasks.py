@@ -1,14 +1,19 @@
 """Tasks of the dump_url flow: fetch a file, then load it into the datalake's staging."""
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import prefect
 from prefect import task
 
 from pipelines.utils.exceptions import InvalidParameterError
 from pipelines.utils.reports import DataReport
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @task(checkpoint=False)
@@ -27,9 +32,7 @@ def download_data_to_file(url: str, timeout_seconds: float = 60.0) -> str:
     Raises:
         DownloadError: HTTP error, HTML page instead of data, timeout, truncation.
     """
-    from pipelines.utils.dump_url.download import (  # pylint: disable=import-outside-toplevel
-        download_to,
-    )
+    from pipelines.utils.dump_url.download import download_to
 
     logger = prefect.context.get("logger")
     logger.info("Downloading %r", url)
@@ -80,36 +83,16 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
     Returns:
         Where the data landed and how many rows the table holds.
     """
-    from pipelines.utils.datalake import (
-        get_datalake,
-    )  # pylint: disable=import-outside-toplevel
-    from pipelines.utils.dump_url.columns import (  # pylint: disable=import-outside-toplevel
-        clean_column_name,
-    )
-    from pipelines.utils.dump_url.reader import (  # pylint: disable=import-outside-toplevel
-        detect_format,
-        read_delimited,
-    )
+    from pipelines.utils.datalake import get_datalake
+    from pipelines.utils.dump_url.columns import clean_column_name
 
     logger = prefect.context.get("logger")
     file = Path(path)
     try:
         date_column = _single_partition_column(partition_columns)
-        file_format = detect_format(
-            file,
-            encoding=encoding or None,
-            delimiter=delimiter or None,
-            decimal=decimal or None,
+        table = _read_file(
+            file, encoding=encoding, delimiter=delimiter, decimal=decimal, logger=logger
         )
-        logger.info(
-            "Reading %s as encoding=%r delimiter=%r decimal=%r",
-            file.name,
-            file_format.encoding,
-            file_format.delimiter,
-            file_format.decimal,
-        )
-        table = read_delimited(file, file_format)
-        logger.info("Read %d rows, %d columns", table.num_rows, table.num_columns)
         if date_column and date_column not in table.column_names:
             date_column = clean_column_name(date_column)
 
@@ -133,6 +116,35 @@ def dump_file_to_datalake(  # pylint: disable=too-many-arguments
         writer.report.rows,
     )
     return writer.report
+
+
+def _read_file(
+    file: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    logger: logging.Logger,
+) -> "pa.Table":
+    """Reads a delimited file, detecting what was not given, and logs its shape."""
+    from pipelines.utils.dump_url.reader import detect_format, read_delimited
+
+    file_format = detect_format(
+        file,
+        encoding=encoding or None,
+        delimiter=delimiter or None,
+        decimal=decimal or None,
+    )
+    logger.info(
+        "Reading %s as encoding=%r delimiter=%r decimal=%r",
+        file.name,
+        file_format.encoding,
+        file_format.delimiter,
+        file_format.decimal,
+    )
+    table = read_delimited(file, file_format)
+    logger.info("Read %d rows, %d columns", table.num_rows, table.num_columns)
+    return table
 
 
 def _single_partition_column(partition_columns: str | list[str] | None) -> str | None:

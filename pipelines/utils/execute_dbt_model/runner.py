@@ -4,9 +4,12 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipelines.utils.exceptions import InvalidParameterError, MaterializationError
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_DIR_ENV_VAR = "PIPELINES_DBT_PROJECT_DIR"
@@ -62,31 +65,63 @@ def run_dbt(
         raise InvalidParameterError(
             f"dbt_command={command!r} is not supported; expected one of {DBT_COMMANDS!r}."
         )
+    target = f"{backend}-{materialization_mode}"
+    with tempfile.TemporaryDirectory(prefix="dbt-") as scratch:
+        args = [
+            command,
+            "--select", selector,
+            "--project-dir", str(dbt_project_dir()),
+            "--profiles-dir", str(dbt_project_dir()),
+            "--target", target,
+            "--target-path", str(Path(scratch) / "target"),
+            "--log-path", str(Path(scratch) / "logs"),
+            "--no-send-anonymous-usage-stats",
+            "--no-partial-parse",
+            "--quiet",
+            "--no-use-colors",
+        ]  # fmt: skip
+        result = _invoke_dbt(args, environment or {}, log)
+
+    description = f"dbt {command} --select {selector!r} (target {target})"
+    if result.exception is not None:
+        raise MaterializationError(
+            f"{description} could not run: {result.exception}"
+        ) from result.exception
+    nodes = list(getattr(result.result, "results", None) or [])
+    failed = [node for node in nodes if str(node.status) in ("error", "fail")]
+    if failed or not result.success:
+        details = "; ".join(f"{node.node.unique_id}: {node.message}" for node in failed)
+        raise MaterializationError(
+            f"{description} failed: {details or 'see the dbt log lines above'}."
+        )
+    if not nodes:
+        raise MaterializationError(
+            f"dbt selector {selector!r} matched no model in {dbt_project_dir()}; check "
+            "dataset_id and table_id, or pass dbt_select."
+        )
+    return [
+        f"{node.node.schema}.{node.node.alias or node.node.name}"
+        for node in nodes
+        if node.node.resource_type in ("model", "seed")
+    ]
+
+
+def _invoke_dbt(
+    args: list[str],
+    environment: dict[str, str],
+    log: Callable[[str], None] | None,
+) -> "dbtRunnerResult":
+    """Invokes dbt with extra environment variables, leaving the process as it was."""
     # NOTE: importing and running dbt add handlers to the root logger; without
     # restoring them every Prefect log line is printed twice from then on.
     root_handlers = list(logging.getLogger().handlers)
-    from dbt.cli.main import dbtRunner  # pylint: disable=import-outside-toplevel
+    from dbt.cli.main import dbtRunner
 
-    project = dbt_project_dir()
-    scratch = Path(tempfile.mkdtemp(prefix="dbt-"))
-    args = [
-        command,
-        "--select", selector,
-        "--project-dir", str(project),
-        "--profiles-dir", str(project),
-        "--target", f"{backend}-{materialization_mode}",
-        "--target-path", str(scratch / "target"),
-        "--log-path", str(scratch / "logs"),
-        "--no-send-anonymous-usage-stats",
-        "--no-partial-parse",
-        "--quiet",
-        "--no-use-colors",
-    ]  # fmt: skip
     callbacks = [_forward_logs(log, root_handlers)] if log else []
-    previous = {key: os.environ.get(key) for key in (environment or {})}
-    os.environ.update(environment or {})
+    previous = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
     try:
-        result = dbtRunner(callbacks=callbacks).invoke(args)
+        return dbtRunner(callbacks=callbacks).invoke(args)
     finally:
         logging.getLogger().handlers[:] = root_handlers
         for key, value in previous.items():
@@ -94,28 +129,6 @@ def run_dbt(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if result.exception is not None:
-        raise MaterializationError(
-            f"dbt {command} --select {selector!r} could not run: {result.exception}"
-        ) from result.exception
-    nodes = list(getattr(result.result, "results", None) or [])
-    failed = [node for node in nodes if str(node.status) in ("error", "fail")]
-    if failed or not result.success:
-        details = "; ".join(f"{node.node.unique_id}: {node.message}" for node in failed)
-        raise MaterializationError(
-            f"dbt {command} --select {selector!r} (target {backend}-{materialization_mode}) "
-            f"failed: {details or 'see the dbt log lines above'}."
-        )
-    if not nodes:
-        raise MaterializationError(
-            f"dbt selector {selector!r} matched no model in {project}; check dataset_id "
-            "and table_id, or pass dbt_select."
-        )
-    return [
-        f"{node.node.schema}.{node.node.alias or node.node.name}"
-        for node in nodes
-        if node.node.resource_type in ("model", "seed")
-    ]
 
 
 def _forward_logs(

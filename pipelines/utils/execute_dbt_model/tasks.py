@@ -34,10 +34,8 @@ def run_dbt_model(
     Raises:
         MaterializationError: dbt failed or selected nothing.
     """
-    from pipelines.utils.datalake import (
-        get_datalake,
-    )  # pylint: disable=import-outside-toplevel
-    from pipelines.utils.execute_dbt_model.runner import (  # pylint: disable=import-outside-toplevel
+    from pipelines.utils.datalake import get_datalake
+    from pipelines.utils.execute_dbt_model.runner import (
         default_selector,
         run_dbt,
     )

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 def is_transient(exc: Exception, client: "hvac.Client") -> bool:
     """Whether a failure may go away by itself: no answer, a reset, or a 5xx."""
-    import hvac.exceptions  # pylint: disable=import-outside-toplevel
-    import requests  # pylint: disable=import-outside-toplevel
+    import hvac.exceptions
+    import requests
 
     if isinstance(exc, requests.exceptions.SSLError):
         return False
@@ -65,8 +65,8 @@ def translate_error(
     exc: Exception, client: "hvac.Client", path: str, settings: VaultSettings
 ) -> VaultSecretError:
     """Turns an hvac or requests error into one of ours, naming path and fix."""
-    import hvac.exceptions  # pylint: disable=import-outside-toplevel
-    import requests  # pylint: disable=import-outside-toplevel
+    import hvac.exceptions
+    import requests
 
     where = f"Vault at {settings.address!r}"
     tries = f"after {settings.max_attempts} attempt(s)"
@@ -103,7 +103,7 @@ def _forbidden_error(
     client: "hvac.Client", path: str, settings: VaultSettings
 ) -> VaultSecretError:
     """A 403: tells a dead token from a live one that lacks the policy."""
-    import hvac.exceptions  # pylint: disable=import-outside-toplevel
+    import hvac.exceptions
 
     api_path = _api_path(path, settings)
     try:
@@ -198,7 +198,7 @@ def _mount_info(client: "hvac.Client", mount_point: str) -> dict[str, Any] | Non
 
 def describe_transient(exc: Exception, client: "hvac.Client") -> str:
     """A short, value-free description: the kind of failure and the status code."""
-    import requests  # pylint: disable=import-outside-toplevel
+    import requests
 
     if isinstance(exc, requests.exceptions.Timeout):
         return f"{type(exc).__name__}: no answer in time"

@@ -46,8 +46,8 @@ def get_vault_client(settings: VaultSettings | None = None) -> "hvac.Client":
     Raises:
         VaultConfigurationError: the settings are missing or invalid.
     """
-    import hvac  # pylint: disable=import-outside-toplevel  # keep flow imports light
-    import requests  # pylint: disable=import-outside-toplevel
+    import hvac  # keep flow imports light
+    import requests
 
     settings = settings or VaultSettings.from_env()
     session = requests.Session()

@@ -75,7 +75,7 @@ def test_secret_masking_filter_masks_message_args_and_traceback() -> None:
             ("filter-secret-1",),
             None,
         )
-        import sys  # pylint: disable=import-outside-toplevel
+        import sys
 
         record.exc_info = sys.exc_info()
 

@@ -372,13 +372,9 @@ def prefect_server(
     sets the same keys the environment would (`PREFECT__BACKEND`,
     `PREFECT__CLOUD__API`, `PREFECT__CLOUD__API_KEY`) with Prefect's own helper.
     """
-    from prefect.utilities.configuration import (
-        set_temporary_config,
-    )
+    from prefect.utilities.configuration import set_temporary_config
 
-    from pipelines_cli.registration import (
-        client,
-    )
+    from pipelines_cli.registration import client
 
     monkeypatch.setattr(
         client,

@@ -805,9 +805,7 @@ def _root_field(query: str) -> str:
 
 
 def _decompress(value: str) -> dict[str, Any]:
-    from prefect.utilities.graphql import (
-        decompress,
-    )
+    from prefect.utilities.graphql import decompress
 
     return decompress(value)
 
@@ -822,9 +820,7 @@ def _decompress_or_fail(value: str) -> dict[str, Any]:
 
 def _load_flow(serialized: dict[str, Any]) -> None:
     """Loads a serialized flow with Prefect's FlowSchema; refuses it if that fails."""
-    from prefect.serialization.flow import (
-        FlowSchema,
-    )
+    from prefect.serialization.flow import FlowSchema
 
     try:
         FlowSchema().load(serialized)

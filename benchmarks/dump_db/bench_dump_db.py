@@ -290,9 +290,7 @@ def run_child(options: argparse.Namespace) -> None:
     started = time.monotonic()
     if options.child == "dump_db":
         os.environ["PIPELINES_DATALAKE_ROOT"] = options.output
-        from pipelines.utils.dump_db.tasks import (
-            dump_sql_to_datalake,
-        )
+        from pipelines.utils.dump_db.tasks import dump_sql_to_datalake
 
         started = time.monotonic()
         dump_sql_to_datalake.run(

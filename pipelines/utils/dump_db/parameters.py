@@ -114,9 +114,7 @@ def build_dump_request(  # pylint: disable=too-many-arguments,too-many-locals  #
         UnknownDatabaseTypeError: `db_type` is not supported.
         InvalidParameterError: any other parameter is missing or invalid.
     """
-    from pipelines.utils.datalake.base import (
-        validate_identifier,
-    )
+    from pipelines.utils.datalake.base import validate_identifier
 
     kind = validate_db_type(db_type)
     validate_identifier("dataset_id", dataset_id)

@@ -253,9 +253,7 @@ def _utc(expression: "ColumnElement", db_type: str) -> "ColumnElement":
     )
 
     if db_type == "sql_server":
-        from sqlalchemy.dialects.mssql import (
-            DATETIME2,
-        )
+        from sqlalchemy.dialects.mssql import DATETIME2
 
         return cast(
             func.switchoffset(expression, literal_column("'+00:00'")), DATETIME2(6)

@@ -325,9 +325,7 @@ def test_oracle_driver_values_become_typed_batches() -> None:
 
 
 def test_row_values_that_do_not_fit_their_type_name_the_column() -> None:
-    from pipelines.utils.exceptions import (
-        ColumnValueError,
-    )
+    from pipelines.utils.exceptions import ColumnValueError
 
     column = SourceColumn("quantidade", "smallint", pa.int16())
 

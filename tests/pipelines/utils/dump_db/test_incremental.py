@@ -210,9 +210,7 @@ def test_build_dump_statement_sends_the_bound_as_a_parameter(db_type: str) -> No
 def test_build_dump_statement_sends_the_query_unchanged_unless_needed() -> None:
     import pyarrow as pa
 
-    from pipelines.utils.dump_db.types import (
-        postgres_columns,
-    )
+    from pipelines.utils.dump_db.types import postgres_columns
 
     plain = [
         SourceColumn("id", "int4", pa.int32()),

@@ -273,6 +273,7 @@ def test_read_secrets_file_reads_the_committed_example() -> None:
     assert set(secrets) == {
         "discord_webhooks/flow_failures",
         "db/postgres_exemplo",
+        "dump_db_exemplo",
         "riomidia",
     }
     assert set(secrets["db/postgres_exemplo"]) >= {"username", "password"}

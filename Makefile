@@ -25,8 +25,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Tracked files and new ones not yet added (a project just scaffolded), not ignored.
 lint: $(STAMP)
-	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+	git ls-files -z --cached --others --exclude-standard \
+		| xargs -0 $(BIN)/pre-commit run --files
 
 lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock --quiet

@@ -1,5 +1,6 @@
 """`pipelines list` and `pipelines run`: see every flow, run one on this machine."""
 
+import os
 from pathlib import Path
 
 import pendulum
@@ -15,8 +16,15 @@ from pipelines_cli.registry import load_registry
 
 
 def _console() -> Console:
-    """stdout console, made per command so that COLUMNS set by a caller applies."""
-    return Console(highlight=False)
+    """stdout console, made per command so that COLUMNS set by a caller applies.
+
+    Output that is not a terminal (a pipe, a file) gets wide lines instead of rich's
+    80 columns, so flow names stay whole for grep and copy-paste.
+    """
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=250)
+    return console
 
 
 def list_flows() -> None:
@@ -62,7 +70,15 @@ def run(
         for report in result.reports:
             console.print(_describe_report(report), soft_wrap=True)
     if not result.is_successful:
-        raise CliError(f"Flow run of {entry.name!r} ended {result.state!r}.")
+        from pipelines.utils.notifications import find_failed_task
+
+        failed = find_failed_task(entry.flow, result.state)
+        reason = (
+            f"task {failed[0]!r} failed: {failed[1]}"
+            if failed
+            else result.state.message
+        )
+        raise CliError(f"Flow run of {entry.name!r} failed; {reason}")
     console.print(f"[green]Flow run of {entry.name!r} succeeded.[/green]")
 
 

@@ -124,7 +124,8 @@ def describe_failure(exc: BaseException) -> str:
         cause = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
         return (
             f"cannot connect ({cause.group(0) if cause else type(exc).__name__}); check "
-            "that the server is up and that PREFECT__CLOUD__API points at it"
+            "that the server is up, that PREFECT__BACKEND=server and that "
+            "PREFECT__CLOUD__API points at its GraphQL URL"
         )
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:500]}"

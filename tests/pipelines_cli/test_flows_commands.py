@@ -71,4 +71,8 @@ def test_run_exits_non_zero_when_the_flow_run_fails(runner: CliRunner) -> None:
         ],
     )
     assert result.exit_code == 1
-    assert f"Flow run of {GEOLOCATOR!r} ended <Failed" in result.output
+    assert (
+        f"Flow run of {GEOLOCATOR!r} failed; task 'download_data_to_file' failed:"
+        in (result.output)
+    )
+    assert "/nao/existe.csv" in result.output

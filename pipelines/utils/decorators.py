@@ -8,10 +8,14 @@ import sys
 from typing import Any, Iterable
 
 from prefect import Flow as PrefectFlow
+from prefect import Task
 
 from pipelines.utils.exceptions import MissingOwnersError, UnknownOwnerError
 from pipelines.utils.owners import OWNERS_FILE, load_owners
-from pipelines.utils.state_handlers import notify_code_owners_on_failure
+from pipelines.utils.state_handlers import (
+    mask_secrets_in_task_state,
+    notify_code_owners_on_failure,
+)
 
 
 class Flow(PrefectFlow):
@@ -46,6 +50,12 @@ class Flow(PrefectFlow):
         if notify_code_owners_on_failure not in handlers:
             handlers.insert(0, notify_code_owners_on_failure)
         super().__init__(name, *args, state_handlers=handlers, **kwargs)
+
+    def add_task(self, task: Task) -> Task:
+        """Adds a task, with secret values masked in the state messages it reports."""
+        if mask_secrets_in_task_state not in task.state_handlers:
+            task.state_handlers.append(mask_secrets_in_task_state)
+        return super().add_task(task)
 
     def reference_tasks(self) -> set:
         """Tasks whose states decide the flow run's state: every task by default.

@@ -66,3 +66,27 @@ def _logger() -> logging.Logger:
     if prefect.context.get("flow_run_id"):
         return prefect.context.get("logger") or logging.getLogger(__name__)
     return logging.getLogger(__name__)
+
+
+def mask_secrets_in_task_state(task: Any, old_state: State, new_state: State) -> State:
+    """Replaces secret values read in this process by `***` in a task's state message.
+
+    A task that fails with a secret in its exception message would otherwise send
+    it, as written, to the Prefect server (the state message shown in the UI). The
+    office's `Flow` attaches this handler to every task it holds; on a Prefect
+    backend the runner reports the state this handler returns.
+
+    Args:
+        task: the task whose state changes.
+        old_state: the state before.
+        new_state: the state after, its message masked in place.
+
+    Returns:
+        `new_state`.
+    """
+    del task, old_state  # Prefect's handler signature; only the new state matters
+    if new_state.message and isinstance(new_state.message, str):
+        from pipelines.utils.log_masking import mask_secret_values
+
+        new_state.message = mask_secret_values(new_state.message)
+    return new_state

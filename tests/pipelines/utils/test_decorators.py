@@ -3,9 +3,11 @@
 from copy import deepcopy
 
 import pytest
+from prefect import task
 
 from pipelines.utils.decorators import Flow
 from pipelines.utils.exceptions import MissingOwnersError, UnknownOwnerError
+from pipelines.utils.log_masking import forget_secret_values, register_secret_values
 from pipelines.utils.state_handlers import notify_code_owners_on_failure
 
 
@@ -43,3 +45,23 @@ def test_flow_with_unknown_owner_names_it_and_the_known_ones() -> None:
 def test_flow_copies_keep_code_owners(copy) -> None:  # noqa: ANN001
     flow = Flow("EMD: teste - copia", code_owners=["gabriel"])
     assert copy(flow).code_owners == ["gabriel"]
+
+
+def test_flow_masks_secret_values_in_a_failed_task_state_message() -> None:
+    """The state message is what a Prefect backend receives for a failed task."""
+    secret = "canary-secret-4f9d2c71"
+    register_secret_values([secret])
+
+    @task
+    def leak() -> None:
+        raise RuntimeError(f"login failed with password {secret}")
+
+    with Flow("EMD: teste - mascara", code_owners=["paty"]) as flow:
+        leaked = leak()
+    try:
+        state = flow.run(run_on_schedule=False)
+    finally:
+        forget_secret_values()
+    message = state.result[leaked].message
+    assert "login failed with password ***" in message
+    assert secret not in message

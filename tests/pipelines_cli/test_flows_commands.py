@@ -1,5 +1,7 @@
 """`pipelines list` and `pipelines run`, through the CLI's test runner."""
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -76,3 +78,13 @@ def test_run_exits_non_zero_when_the_flow_run_fails(runner: CliRunner) -> None:
         in (result.output)
     )
     assert "/nao/existe.csv" in result.output
+
+
+def test_run_with_unknown_materialization_mode_fails_before_writing(
+    runner: CliRunner, isolated_datalake: Path
+) -> None:
+    result = runner.invoke(app, ["run", GEOLOCATOR, "-p", "materialization_mode=prd"])
+    assert result.exit_code == 1
+    assert "task 'check_materialization_mode' failed" in result.output
+    assert "materialization_mode='prd' is not supported" in result.output
+    assert not (isolated_datalake / "staging").exists()

@@ -12,7 +12,10 @@ from pipelines.rj_escritorio.geolocator.schedules import every_day_at_four_am
 from pipelines.rj_escritorio.geolocator.tasks import summarize_calls_per_bairro
 from pipelines.utils.decorators import Flow
 from pipelines.utils.dump_url.tasks import download_data_to_file, dump_file_to_datalake
-from pipelines.utils.execute_dbt_model.tasks import run_dbt_model
+from pipelines.utils.execute_dbt_model.tasks import (
+    check_materialization_mode,
+    run_dbt_model,
+)
 
 with Flow(
     "EMD: escritorio - Geolocalizacao de chamados 1746",
@@ -27,7 +30,8 @@ with Flow(
     materialize_after_dump = Parameter("materialize_after_dump", default=True)
     materialization_mode = Parameter("materialization_mode", default="dev")
 
-    file_path = download_data_to_file(url=url)
+    mode_checked = check_materialization_mode(materialization_mode)
+    file_path = download_data_to_file(url=url, upstream_tasks=[mode_checked])
     staging = dump_file_to_datalake(
         path=file_path,
         dataset_id=dataset_id,

@@ -7,7 +7,10 @@ from prefect import Parameter, case
 
 from pipelines.utils.decorators import Flow
 from pipelines.utils.dump_url.tasks import download_data_to_file, dump_file_to_datalake
-from pipelines.utils.execute_dbt_model.tasks import run_dbt_model
+from pipelines.utils.execute_dbt_model.tasks import (
+    check_materialization_mode,
+    run_dbt_model,
+)
 
 with Flow(
     "EMD: template - Ingerir arquivo de URL",
@@ -28,7 +31,10 @@ with Flow(
     materialization_mode = Parameter("materialization_mode", default="dev")
     timeout_seconds = Parameter("timeout_seconds", default=60.0)
 
-    file_path = download_data_to_file(url=url, timeout_seconds=timeout_seconds)
+    mode_checked = check_materialization_mode(materialization_mode)
+    file_path = download_data_to_file(
+        url=url, timeout_seconds=timeout_seconds, upstream_tasks=[mode_checked]
+    )
     staging = dump_file_to_datalake(
         path=file_path,
         dataset_id=dataset_id,

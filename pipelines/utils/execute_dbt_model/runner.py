@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from pipelines.utils.datalake.base import validate_materialization_mode
 from pipelines.utils.exceptions import InvalidParameterError, MaterializationError
 
 if TYPE_CHECKING:
@@ -13,7 +14,6 @@ if TYPE_CHECKING:
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_DIR_ENV_VAR = "PIPELINES_DBT_PROJECT_DIR"
-MATERIALIZATION_MODES = ("dev", "prod")
 DBT_COMMANDS = ("build", "run")
 
 
@@ -56,11 +56,7 @@ def run_dbt(
         InvalidParameterError: unknown mode or command.
         MaterializationError: dbt failed; the message names the failing nodes.
     """
-    if materialization_mode not in MATERIALIZATION_MODES:
-        raise InvalidParameterError(
-            f"materialization_mode={materialization_mode!r} is not supported; expected "
-            f"one of {MATERIALIZATION_MODES!r}."
-        )
+    validate_materialization_mode(materialization_mode)
     if command not in DBT_COMMANDS:
         raise InvalidParameterError(
             f"dbt_command={command!r} is not supported; expected one of {DBT_COMMANDS!r}."

@@ -72,3 +72,22 @@ def run_dbt_model(
         )
         logger.info("Materialized %s: %d rows", table, rows)
     return reports
+
+
+@task(checkpoint=False)
+def check_materialization_mode(materialization_mode: str) -> str:
+    """Refuses an unknown `materialization_mode` before a flow writes anything.
+
+    Reads and writes nothing; dump flows run it first, so that a typo (`prd`) fails
+    the run before the staging table is replaced.
+
+    Returns:
+        The mode, unchanged.
+
+    Raises:
+        InvalidParameterError: the mode is not `dev` or `prod`.
+    """
+    from pipelines.utils.datalake.base import validate_materialization_mode
+
+    validate_materialization_mode(materialization_mode)
+    return materialization_mode

@@ -65,12 +65,23 @@ def register_flows(
     workers: int = typer.Option(
         4, "--workers", min=1, max=16, help="Registrations sent at the same time."
     ),
+    against: str | None = typer.Option(
+        None,
+        "--against",
+        help="With --plan: compare with the flows of this git revision (e.g. master) "
+        "instead of asking the Prefect server; needs no server nor credentials.",
+    ),
 ) -> None:
     """Register in Prefect the flows whose code changed; skip the others."""
     project = _checked_project(project, schedules_off=no_schedule)
+    if against is not None and not plan_only:
+        raise CliError(
+            f"--against {against!r} only makes a plan: add --plan (registration always "
+            "compares with the Prefect project itself)."
+        )
     registry = load_registry()
     with _registration_errors():
-        built = _build_plan(registry, project, image_tag)
+        built = _build_plan(registry, project, image_tag, against=against)
     if plan_only:
         _show_plan(built.plan, markdown)
     else:
@@ -137,16 +148,35 @@ class _BuiltPlan:
 
 
 def _build_plan(
-    registry: Any, project: str, image_tag: str | None, only: list[Any] | None = None
+    registry: Any,
+    project: str,
+    image_tag: str | None,
+    only: list[Any] | None = None,
+    *,
+    against: str | None = None,
 ) -> _BuiltPlan:
-    """Fingerprints the flows, asks the project what it holds, and compares."""
-    from pipelines_cli.registration import client, deployment, fingerprint, plan
+    """Fingerprints the flows, asks the project (or a git revision) what it holds,
+    and compares."""
+    from pipelines_cli.registration import (
+        baseline,
+        client,
+        deployment,
+        fingerprint,
+        plan,
+    )
 
     index = fingerprint.SourceIndex.build()
     tag = deployment.resolve_image_tag(image_tag, index.repo_root)
     logger.info("Image tag %r comes from %s.", tag.tag, tag.source)
     image = deployment.image_reference(tag.tag)
     local_flows = plan.prepare_local_flows(only or registry.flows, index, image)
+
+    if against is not None:
+        remote = baseline.flows_at_revision(index.repo_root, against, image)
+        compared = plan.compare(
+            local_flows, remote, project=f"{project} (as of git {against})", image=image
+        )
+        return _BuiltPlan(compared, None, index)
 
     api = client.PrefectApi(retry=client.DEFAULT_RETRY_POLICY)
     remote = api.project_flows(api.project_id(project))

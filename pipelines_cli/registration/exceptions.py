@@ -42,3 +42,7 @@ class PrefectApiError(RegistrationError):
         super().__init__(message)
         self.attempts = attempts
         self.is_transient = is_transient
+
+
+class RevisionError(RegistrationError):
+    """A git revision to plan against cannot be read or fingerprinted."""

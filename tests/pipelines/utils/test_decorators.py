@@ -49,7 +49,7 @@ def test_flow_copies_keep_code_owners(copy) -> None:  # noqa: ANN001
 
 def test_flow_masks_secret_values_in_a_failed_task_state_message() -> None:
     """The state message is what a Prefect backend receives for a failed task."""
-    secret = "canary-secret-4f9d2c71"
+    secret = "canary-secret-4f9d2c71"  # pragma: allowlist secret  # a fake canary
     register_secret_values([secret])
 
     @task

@@ -46,6 +46,18 @@ def snapshot(root: Path) -> dict[str, str]:
     }
 
 
+def unused_project_name(root: Path, base: str = "exemplo") -> str:
+    """`base`, or `base_2`, `base_3`...: a project rj_escritorio does not have yet.
+
+    A person may already have scaffolded `exemplo` in the checkout being tested.
+    """
+    name, counter = base, 1
+    while (root / "pipelines" / "rj_escritorio" / name).exists():
+        counter += 1
+        name = f"{base}_{counter}"
+    return name
+
+
 @pytest.fixture
 def repository(tmp_path: Path) -> Path:
     """A fresh copy of the repository's code."""
@@ -55,24 +67,25 @@ def repository(tmp_path: Path) -> Path:
 def test_new_project_creates_six_documented_files_wired_into_the_orgao(
     repository: Path,
 ) -> None:
+    projeto = unused_project_name(repository)
     result = invoke(
-        "new", "project", "rj_escritorio", "exemplo", "--root", str(repository)
+        "new", "project", "rj_escritorio", projeto, "--root", str(repository)
     )
 
     assert result.exit_code == 0, result.output
-    folder = repository / "pipelines" / "rj_escritorio" / "exemplo"
+    folder = repository / "pipelines" / "rj_escritorio" / projeto
     assert sorted(path.name for path in folder.iterdir()) == sorted(SIX_FILES)
     for name in SIX_FILES:
         assert (folder / name).read_text(encoding="utf-8").startswith('"""'), name
-    assert '"EMD: exemplo - ' in (folder / "flows.py").read_text(encoding="utf-8")
+    assert f'"EMD: {projeto} - ' in (folder / "flows.py").read_text(encoding="utf-8")
     orgao_init = (
         repository / "pipelines" / "rj_escritorio" / "__init__.py"
     ).read_text()
     assert (
-        "from pipelines.rj_escritorio.exemplo.flows import *  # noqa: F401,F403\n"
+        f"from pipelines.rj_escritorio.{projeto}.flows import *  # noqa: F401,F403\n"
         in (orgao_init)
     )
-    assert "Created pipelines/rj_escritorio/exemplo/" in result.stdout
+    assert f"Created pipelines/rj_escritorio/{projeto}/" in result.stdout
     assert "Edited pipelines/rj_escritorio/__init__.py" in result.stdout
 
 
@@ -241,11 +254,7 @@ def test_new_project_then_check_lint_and_contract_pass_in_a_copy(
     PYTHONPATH, as `make` would in a fresh clone with its own environment.
     """
     copy = copy_whole_repository(tmp_path / "clone")
-    projeto = (
-        "exemplo"
-        if not (copy / "pipelines/rj_escritorio/exemplo").exists()
-        else "exemplo_2"
-    )
+    projeto = unused_project_name(copy)
     environment = {**os.environ, "PYTHONPATH": str(copy)}
     cli = [sys.executable, "-c", "from pipelines_cli.app import app; app()"]
 

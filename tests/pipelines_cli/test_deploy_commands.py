@@ -6,27 +6,13 @@ Prefect 1 Server needs Docker and Hasura and cannot run here, so the stand-in sp
 its GraphQL API on loopback to Prefect's own client.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.pipelines_cli.registration import harness
 
-def _load_harness() -> Any:
-    name = "registration_harness"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "registration" / "harness.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-harness = _load_harness()
 sample_repo = harness.sample_repo
 standin = harness.standin
 prefect_server = harness.prefect_server

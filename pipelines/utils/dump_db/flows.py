@@ -9,7 +9,10 @@ from prefect import Parameter, case
 from pipelines.utils.decorators import Flow
 from pipelines.utils.dump_db.parameters import DEFAULT_BATCH_SIZE, DEFAULT_DUMP_MODE
 from pipelines.utils.dump_db.tasks import dump_sql_to_datalake
-from pipelines.utils.execute_dbt_model.tasks import run_dbt_model
+from pipelines.utils.execute_dbt_model.tasks import (
+    check_materialization_mode,
+    run_dbt_model,
+)
 
 with Flow(
     "EMD: template - Ingerir tabela de banco SQL",
@@ -33,7 +36,9 @@ with Flow(
     materialize_after_dump = Parameter("materialize_after_dump", default=False)
     materialization_mode = Parameter("materialization_mode", default="dev")
 
+    mode_checked = check_materialization_mode(materialization_mode)
     staging = dump_sql_to_datalake(
+        upstream_tasks=[mode_checked],
         db_type=db_type,
         db_host=db_host,
         db_port=db_port,

@@ -419,8 +419,12 @@ class SqlAlchemyReader(SourceReader):
             password=self.settings.password or None,
             host=self.settings.host,
             port=self.settings.port,
-            database=self.settings.database,
+            **self.url_target(),
         )
+
+    def url_target(self) -> dict[str, Any]:
+        """How the URL names the database: its `database` part by default."""
+        return {"database": self.settings.database}
 
     def connect_args(self) -> dict[str, Any]:
         """Driver options: timeouts, session settings, application name."""
@@ -549,17 +553,8 @@ class OracleReader(SqlAlchemyReader):
 
     drivername = "oracle+oracledb"
 
-    def url(self) -> Any:
-        from sqlalchemy import URL
-
-        return URL.create(
-            self.drivername,
-            username=self.settings.username,
-            password=self.settings.password or None,
-            host=self.settings.host,
-            port=self.settings.port,
-            query={"service_name": self.settings.database},
-        )
+    def url_target(self) -> dict[str, Any]:
+        return {"query": {"service_name": self.settings.database}}
 
     def connect_args(self) -> dict[str, Any]:
         return {

@@ -213,3 +213,27 @@ def flow_task(flow: Any, name: str) -> Any:
     """The one task of `flow` named `name`."""
     (task,) = [task for task in flow.tasks if task.name == name]
     return task
+
+
+def test_dump_sql_flow_unknown_materialization_mode_fails_before_dumping() -> None:
+    state = dump_sql_flow.run(
+        parameters={
+            "db_type": "postgresql",
+            "db_host": "127.0.0.1",
+            "db_database": "test",
+            "vault_secret_path": "nao_lido",
+            "execute_query": "SELECT 1 AS um",
+            "dataset_id": "exemplo",
+            "table_id": "nunca_escrita",
+            "materialization_mode": "prd",
+        },
+        run_on_schedule=False,
+    )
+    assert state.is_failed()
+    dump_state = next(
+        task_state
+        for task, task_state in state.result.items()
+        if task.name == "dump_sql_to_datalake"
+    )
+    assert dump_state.is_failed() and "Trigger" in type(dump_state).__name__
+    assert get_datalake().count_staging_rows("exemplo", "nunca_escrita") == 0

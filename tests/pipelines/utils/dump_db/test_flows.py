@@ -221,7 +221,7 @@ def test_dump_sql_flow_unknown_materialization_mode_fails_before_dumping() -> No
             "db_type": "postgresql",
             "db_host": "127.0.0.1",
             "db_database": "test",
-            "vault_secret_path": "nao_lido",
+            "vault_secret_path": "nao_lido",  # pragma: allowlist secret  # a path
             "execute_query": "SELECT 1 AS um",
             "dataset_id": "exemplo",
             "table_id": "nunca_escrita",
